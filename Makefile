@@ -1,0 +1,51 @@
+# The two commands of the README: `make run` and `make test`. Every target does its own set-up.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+export PYTHONPATH := $(CURDIR)
+export TF_CPP_MIN_LOG_LEVEL := 2
+# the machine's pip configuration lists local mirrors that may be absent; their warnings are noise
+export PYTHONWARNINGS := ignore
+
+.PHONY: run test setup knowledge-db nlu-data train validate web-deps eval bench clean
+
+## run: set everything up, train if the data changed, start action server, Rasa server, widget page, console
+run: setup knowledge-db nlu-data train web-deps
+	$(PY) -m stack run
+
+## test: set everything up, then run the whole test suite
+test: setup knowledge-db nlu-data train web-deps
+	$(PY) -m pytest
+
+setup:
+	@scripts/setup.sh
+
+knowledge-db: setup
+	$(PY) -m knowledge build
+
+# lookup tables and synonyms generated from the knowledge store (not maintained twice)
+nlu-data: setup
+	$(PY) -m knowledge export-nlu data/generated
+
+# Rasa compares the fingerprint of config, domain and data with the newest model and skips training
+# when nothing changed.
+train: setup nlu-data
+	$(RASA) train --config config.yml --domain domain.yml --data data --out models
+
+validate: setup nlu-data
+	$(RASA) data validate --fail-on-warnings
+
+## eval: quality report (NLU, routing, declining, conversation tests), ours beside the rasa init baseline
+eval: setup knowledge-db nlu-data train
+	$(PY) -m evaluation.quality $(EVAL_ARGS)
+
+## bench: speed and cost report (latency under load, training time, start-up, memory), ours and baseline
+bench: setup knowledge-db nlu-data train
+	$(PY) -m evaluation.bench $(BENCH_ARGS)
+
+web-deps:
+	@if [ -f web/package.json ]; then scripts/web_deps.sh; fi
+
+clean:
+	rm -rf $(VENV) models/*.tar.gz var reports results test-artifacts data/generated

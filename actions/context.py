@@ -1,0 +1,78 @@
+"""What the conversation says about the patient: the latest message's entities first, then the slots.
+
+Entities come from the NLU pipeline (DIET, the synonym mapper and the knowledge-store term extractor);
+the term matcher reads the raw text too, so a cue the model missed ("my 5 year old") still counts.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rasa_sdk import Tracker
+
+from knowledge.matcher import get_matcher
+
+CHILD_AGE_LIMIT = 18  # the project's cut-off for children and adolescents (the pages give none)
+
+
+def latest_entity(tracker: Tracker, name: str) -> str | None:
+    """The last value of entity `name` in the latest user message, as a string."""
+    values = [str(e.get("value")) for e in tracker.latest_message.get("entities", []) if e.get("entity") == name]
+    return values[-1] if values else None
+
+
+@dataclass(frozen=True)
+class PatientCue:
+    """Who the patient is, as far as the conversation says (None: not said)."""
+
+    age: int | None
+    is_child: bool | None
+    relation: str | None
+
+    @property
+    def age_group(self) -> str | None:
+        if self.age is not None:
+            return "child" if self.age < CHILD_AGE_LIMIT else "adult"
+        if self.is_child is not None:
+            return "child" if self.is_child else "adult"
+        return None
+
+    @property
+    def known(self) -> bool:
+        return self.age_group is not None
+
+
+def patient_cue_in_message(tracker: Tracker) -> PatientCue:
+    """The age, child/adult flag and relation the latest message gives, from buttons, entities or text."""
+    text = tracker.latest_message.get("text") or ""
+    cue = get_matcher().age_cue(text) if not text.startswith("/") else None
+    age = cue.age if cue else None
+    is_child = cue.is_child if cue else None
+    relation = cue.relation if cue else None
+    entity_age = latest_entity(tracker, "age")
+    if age is None and entity_age and entity_age.isdigit():
+        age = int(entity_age)
+    button_group = latest_entity(tracker, "age_group")
+    if button_group in ("child", "adult"):
+        is_child = button_group == "child"
+        age = None if (age is not None and (age < CHILD_AGE_LIMIT) != is_child) else age
+    return PatientCue(age=age, is_child=is_child, relation=relation or latest_entity(tracker, "relation"))
+
+
+def patient_cue(tracker: Tracker) -> PatientCue:
+    """The latest message's cue where it gives one, else what earlier turns established (slots)."""
+    latest = patient_cue_in_message(tracker)
+    if latest.known:
+        return latest
+    slot_age = tracker.get_slot("patient_age")
+    slot_group = tracker.get_slot("age_group")
+    return PatientCue(
+        age=int(slot_age) if slot_age is not None else None,
+        is_child=None if slot_group is None else slot_group == "child",
+        relation=latest.relation or tracker.get_slot("relation"),
+    )
+
+
+def patient_slots(cue: PatientCue) -> dict[str, object]:
+    """The slot values that remember `cue` for follow-up questions."""
+    return {"patient_age": float(cue.age) if cue.age is not None else None,
+            "age_group": cue.age_group, "relation": cue.relation}

@@ -1,0 +1,435 @@
+"""The referral inquiry form: one question at a time, each answer checked with the referrals package's
+validators, a summary to confirm, then the inquiry stored with its recommended unit.
+
+Consent is asked first: without it nothing is collected, and the public contact is given instead.
+Every form slot uses a custom mapping filled here from the latest message (see `answer_text`), so a
+question asked mid-form ("what is CAR-T?") or an emergency is not taken as an answer: the form
+rejects the turn, the rules answer it, and the form asks its question again.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.replies import send_meta
+from actions.safety import coordinator_contact_text
+from actions.store import StoreUnavailable, query_store, referrals_engine
+from knowledge.matcher import get_matcher
+from knowledge.queries import route_patient
+from referrals import (
+    Relation, StageOfCare, ValidationError, Want, Writer, clean_field, country_name,
+    language_name, submit_inquiry,
+)
+
+logger = logging.getLogger(__name__)
+
+FORM = "referral_form"
+FORM_SLOTS = (
+    "inquiry_consent", "inquiry_writer", "inquiry_relation", "inquiry_patient_name", "inquiry_age",
+    "inquiry_country", "inquiry_language", "inquiry_diagnosis", "inquiry_stage", "inquiry_wants",
+    "inquiry_documents", "inquiry_travel", "inquiry_contact", "inquiry_confirmed",
+)
+# Slots the form fills on the side (not asked for).
+DERIVED_SLOTS = ("inquiry_condition_id", "inquiry_unit_id", "inquiry_unit_name")
+# Intents that are never an answer to a form question: the rules handle them, then the form resumes.
+INTERRUPTING_INTENTS = {"emergency", "stop"}
+SKIP_WORDS = {"skip", "none", "no", "no plans", "not yet", "n/a", "na", "-", "nothing", "no plans yet"}
+
+# What the patient can say to change an earlier answer at the summary ("change the email").
+CHANGEABLE: dict[str, tuple[str, ...]] = {
+    "inquiry_writer": ("who is writing", "writer", "who"),
+    "inquiry_patient_name": ("name",),
+    "inquiry_age": ("age", "birth", "born", "dob"),
+    "inquiry_country": ("country",),
+    "inquiry_language": ("language",),
+    "inquiry_diagnosis": ("diagnosis", "condition", "disease", "cancer"),
+    "inquiry_stage": ("stage", "where in care", "care"),
+    "inquiry_wants": ("want", "looking for", "request", "wish"),
+    "inquiry_documents": ("records", "documents", "pathology", "imaging", "scans"),
+    "inquiry_travel": ("travel", "trip", "visa", "plans"),
+    "inquiry_contact": ("contact", "email", "e-mail", "phone", "number"),
+}
+FIELD_LABEL = {
+    "inquiry_writer": "who is writing", "inquiry_patient_name": "the patient's name", "inquiry_age": "the age",
+    "inquiry_country": "the country", "inquiry_language": "the language", "inquiry_diagnosis": "the diagnosis",
+    "inquiry_stage": "where the patient is in care", "inquiry_wants": "what you would like",
+    "inquiry_documents": "the records", "inquiry_travel": "the travel plans", "inquiry_contact": "the contact details",
+}
+WANT_WORDS: dict[Want, tuple[str, ...]] = {
+    Want.SECOND_OPINION: ("second opinion", "opinion", "review", "advice"),
+    Want.TREATMENT: ("treatment", "treat", "surgery", "operation", "chemo", "therapy"),
+    Want.TRANSPLANT: ("transplant", "bone marrow", "stem cell"),
+    Want.CAR_T: ("car-t", "car t", "cart"),
+    Want.CLINICAL_TRIAL: ("trial", "study", "studies"),
+    Want.FOLLOW_UP: ("follow", "check", "checkup", "monitor"),
+}
+DOCUMENT_WORDS = {
+    "has_records": ("record", "report", "letter", "summary", "all"),
+    "has_pathology": ("patholog", "biopsy", "slide", "all"),
+    "has_imaging": ("imag", "scan", "ct", "mri", "pet", "x-ray", "xray", "all"),
+}
+CONSENT_REFUSED = re.compile(r"\b(no|nope|not|don't|dont|disagree|decline|refuse)\b")
+CONSENT_GIVEN = re.compile(r"\b(agree|agreed|yes|yeah|ok|okay|sure|consent|accept|fine)\b")
+EMAIL_IN_TEXT = re.compile(r"[^\s,;<>]+@[^\s,;<>]+")
+PHONE_IN_TEXT = re.compile(r"\+?[\d][\d\s().-]{6,}\d")
+
+
+def answer_text(tracker: Tracker) -> str | None:
+    """The latest message as an answer to the form's question, or None when it is not one: an
+    emergency, a stop, a button for another intent, or a question (it ends with '?')."""
+    text = (tracker.latest_message.get("text") or "").strip()
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    if not text or text.startswith("/") or intent in INTERRUPTING_INTENTS:
+        return None
+    if text.endswith("?") and tracker.get_slot("requested_slot") not in ("inquiry_diagnosis",):
+        return None
+    return text
+
+
+def requested_answer(tracker: Tracker, form_slots: tuple[str, ...]) -> list[EventType]:
+    """Fill the slot the form asked for with the latest answer, if the message is one."""
+    requested = tracker.get_slot("requested_slot")
+    answer = answer_text(tracker)
+    if requested not in form_slots or answer is None:
+        return []
+    return [SlotSet(requested, answer)]
+
+
+def parse_wants(text: str) -> list[str]:
+    lowered = text.casefold()
+    chosen = []
+    for want in Want:
+        if want.label.casefold() in lowered or want.value in lowered.replace(" ", "_") or any(
+                word in lowered for word in WANT_WORDS[want]):
+            chosen.append(want.value)
+    return chosen
+
+
+def parse_documents(text: str) -> dict[str, bool] | None:
+    lowered = text.casefold()
+    if lowered.strip(" .!") in {"none", "no", "nothing", "not yet", "none yet", "no documents"}:
+        return {name: False for name in DOCUMENT_WORDS}
+    found = {name: any(word in lowered for word in words) for name, words in DOCUMENT_WORDS.items()}
+    return found if any(found.values()) else None
+
+
+def parse_contact(text: str) -> dict[str, str]:
+    """An email and/or a phone number (with country code) from one answer; raises ValidationError."""
+    contact: dict[str, str] = {}
+    email = EMAIL_IN_TEXT.search(text)
+    if email:
+        contact["email"] = clean_field("contact_email", email.group(0).rstrip("."))
+    phone = PHONE_IN_TEXT.search(EMAIL_IN_TEXT.sub(" ", text))
+    if phone:
+        contact["phone"] = clean_field("contact_phone", phone.group(0))
+    if not contact:
+        raise ValidationError("Please give an email address (name@example.com) or a phone number with the "
+                              "country code (for example +82 10 1234 5678).", field="contact")
+    return contact
+
+
+def summary_text(slots: dict[str, Any]) -> str:
+    """The inquiry as the patient will confirm it."""
+    docs = slots.get("inquiry_documents") or {}
+    shared = [label for key, label in (("has_records", "medical records"), ("has_pathology", "pathology"),
+                                       ("has_imaging", "imaging")) if docs.get(key)]
+    contact = slots.get("inquiry_contact") or {}
+    writer = Writer.parse(slots["inquiry_writer"])
+    relation = f" ({Relation.parse(slots['inquiry_relation']).label})" if slots.get("inquiry_relation") else ""
+    lines = [
+        "Here is your inquiry. Please check it:",
+        f"- Writing: {writer.label}{relation}",
+        f"- Patient: {slots.get('inquiry_patient_name')}, age {slots.get('inquiry_age')}",
+        f"- Country: {country_name(slots.get('inquiry_country'))}; language: {language_name(slots.get('inquiry_language'))}",
+        f"- Diagnosis: {slots.get('inquiry_diagnosis')}",
+        f"- Where in care: {StageOfCare.parse(slots['inquiry_stage']).label}",
+        f"- Would like: {'; '.join(Want.parse(w).label for w in slots.get('inquiry_wants') or [])}",
+        f"- Can share: {', '.join(shared) if shared else 'nothing yet'}",
+        f"- Travel plans: {slots.get('inquiry_travel') if slots.get('inquiry_travel') != 'none' else 'none yet'}",
+        f"- Contact: {', '.join(contact.values())}",
+    ]
+    if slots.get("inquiry_unit_name"):
+        lines.append(f"- Suggested unit: {slots['inquiry_unit_name']}")
+    lines.append("")
+    lines.append("Shall I send it? You can also change an answer (for example \"change the email\") or cancel.")
+    return "\n".join(lines)
+
+
+class ValidateReferralForm(FormValidationAction):
+    """Fills the requested slot from the latest answer and checks it; a wrong answer is re-asked
+    with a message that says what to type, and nothing already answered is lost."""
+
+    def name(self) -> str:
+        return "validate_referral_form"
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> list[str]:
+        if tracker.get_slot("inquiry_consent") is False:
+            return []  # no consent: the form ends and nothing else is asked
+        slots = list(domain_slots)
+        if tracker.get_slot("inquiry_writer") != Writer.RELATIVE.value:
+            slots.remove("inquiry_relation")
+        return slots
+
+    async def get_extraction_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> list[EventType]:
+        return requested_answer(tracker, FORM_SLOTS)
+
+    # Each validate_<slot> gets the raw answer and returns the normalised value, or None to re-ask.
+
+    def validate_inquiry_consent(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+        text = str(value).casefold().replace("’", "'")
+        if CONSENT_REFUSED.search(text):
+            return {"inquiry_consent": False}
+        if CONSENT_GIVEN.search(text):
+            return {"inquiry_consent": True}
+        dispatcher.utter_message(text="Please answer \"I agree\" or \"I do not agree\".")
+        return {"inquiry_consent": None}
+
+    def validate_inquiry_writer(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+        text = str(value).casefold()
+        try:
+            return {"inquiry_writer": Writer.parse(value).value}
+        except ValidationError:
+            pass
+        if any(word in text for word in ("me", "myself", "patient", "i am", "i'm", "mine")) and "for my" not in text:
+            return {"inquiry_writer": Writer.PATIENT.value}
+        cue = get_matcher().age_cue(str(value))
+        if cue.relation and cue.relation != "self" or any(w in text for w in ("relative", "family", "friend", "for my")):
+            return {"inquiry_writer": Writer.RELATIVE.value}
+        dispatcher.utter_message(text="Please tell me if you are the patient or writing for someone else.")
+        return {"inquiry_writer": None}
+
+    def validate_inquiry_relation(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
+        try:
+            return {"inquiry_relation": Relation.parse(value).value}
+        except ValidationError:
+            pass
+        relation_by_cue = {"mother": "parent", "father": "parent", "son": "child", "daughter": "child",
+                           "spouse": "spouse_or_partner", "sibling": "sibling", "grandparent": "other_relative",
+                           "other_relative": "other_relative"}
+        cue = get_matcher().age_cue(f"my {value}")
+        if cue.relation in relation_by_cue:
+            return {"inquiry_relation": relation_by_cue[cue.relation]}
+        if "friend" in str(value).casefold():
+            return {"inquiry_relation": Relation.FRIEND.value}
+        dispatcher.utter_message(text="Please choose one: " + "; ".join(member.label for member in Relation) + ".")
+        return {"inquiry_relation": None}
+
+    def _checked(self, slot: str, field: str, value: Any, dispatcher) -> dict[str, Any]:
+        try:
+            cleaned = clean_field(field, value)
+        except ValidationError as error:
+            dispatcher.utter_message(text=error.message)
+            return {slot: None}
+        return {slot: cleaned}
+
+    def validate_inquiry_patient_name(self, value, dispatcher, tracker, domain):
+        return self._checked("inquiry_patient_name", "patient_name", value, dispatcher)
+
+    def validate_inquiry_age(self, value, dispatcher, tracker, domain):
+        try:
+            parsed = clean_field("age_or_birth_date", value)
+        except ValidationError as error:
+            dispatcher.utter_message(text=error.message)
+            return {"inquiry_age": None}
+        shown = f"{parsed.age} (born {parsed.birth_date.isoformat()})" if parsed.birth_date else str(parsed.age)
+        return {"inquiry_age": shown}
+
+    def validate_inquiry_country(self, value, dispatcher, tracker, domain):
+        return self._checked("inquiry_country", "country", value, dispatcher)
+
+    def validate_inquiry_language(self, value, dispatcher, tracker, domain):
+        return self._checked("inquiry_language", "language", value, dispatcher)
+
+    def validate_inquiry_diagnosis(self, value, dispatcher, tracker, domain):
+        checked = self._checked("inquiry_diagnosis", "diagnosis", value, dispatcher)
+        if checked["inquiry_diagnosis"] is None:
+            return checked
+        age_text = str(tracker.get_slot("inquiry_age") or "").split(" ")[0]
+        age = int(age_text) if age_text.isdigit() else None
+        try:
+            result = query_store(lambda session: route_patient(session, checked["inquiry_diagnosis"], age=age))
+        except StoreUnavailable:
+            result = None
+        if result is not None and result.routes:
+            route = result.routes[0]
+            checked.update(inquiry_condition_id=result.condition.id if result.condition else None,
+                           inquiry_unit_id=route.unit.id,
+                           inquiry_unit_name=f"{route.unit.full_name}, {route.unit.hospital_name}")
+        else:
+            checked.update(inquiry_condition_id=result.condition.id if result and result.condition else None,
+                           inquiry_unit_id=None, inquiry_unit_name=None)
+        return checked
+
+    def validate_inquiry_stage(self, value, dispatcher, tracker, domain):
+        return self._checked("inquiry_stage", "stage", self._stage_from_words(str(value)), dispatcher)
+
+    @staticmethod
+    def _stage_from_words(text: str) -> str:
+        lowered = text.casefold()
+        for words, stage in ((("relapse", "came back", "recur", "returned", "grew"), StageOfCare.RELAPSED),
+                             (("treated", "treatment", "chemo", "surgery", "operated", "radiation"), StageOfCare.TREATED),
+                             (("biopsy", "patholog", "diagnosed", "confirmed"), StageOfCare.BIOPSY_OR_PATHOLOGY_DONE),
+                             (("suspect", "not sure", "not confirmed", "maybe", "possible"), StageOfCare.SUSPECTED)):
+            if any(word in lowered for word in words):
+                return stage.value
+        return text
+
+    def validate_inquiry_wants(self, value, dispatcher, tracker, domain):
+        wants = parse_wants(str(value)) if not isinstance(value, list) else value
+        if not wants:
+            dispatcher.utter_message(text="Please choose at least one: " + "; ".join(w.label for w in Want) + ".")
+            return {"inquiry_wants": None}
+        return {"inquiry_wants": wants}
+
+    def validate_inquiry_documents(self, value, dispatcher, tracker, domain):
+        documents = parse_documents(str(value)) if not isinstance(value, dict) else value
+        if documents is None:
+            dispatcher.utter_message(text="Please say which you can share: medical records, pathology, imaging, "
+                                          "all of them, or none yet.")
+            return {"inquiry_documents": None}
+        return {"inquiry_documents": documents}
+
+    def validate_inquiry_travel(self, value, dispatcher, tracker, domain):
+        text = str(value).strip()
+        if text.casefold().strip(" .!") in SKIP_WORDS:
+            return {"inquiry_travel": "none"}
+        return self._checked("inquiry_travel", "travel_plans", text, dispatcher)
+
+    def validate_inquiry_contact(self, value, dispatcher, tracker, domain):
+        if isinstance(value, dict):
+            return {"inquiry_contact": value}
+        try:
+            return {"inquiry_contact": parse_contact(str(value))}
+        except ValidationError as error:
+            dispatcher.utter_message(text=error.message)
+            return {"inquiry_contact": None}
+
+    def validate_inquiry_confirmed(self, value, dispatcher, tracker, domain):
+        text = str(value).casefold().strip()
+        if text in {"submit", "send", "send it", "yes", "yes please", "confirm", "correct", "ok", "yes, send it"}:
+            return {"inquiry_confirmed": "submit"}
+        if text.startswith("cancel") or text in {"no", "don't send", "do not send"}:
+            return {"inquiry_confirmed": "cancel"}
+        for slot, words in CHANGEABLE.items():
+            if any(word in text for word in words):
+                dispatcher.utter_message(text=f"Of course, let's change {FIELD_LABEL[slot]}.")
+                cleared = {slot: None, "inquiry_confirmed": None}
+                if slot == "inquiry_writer":
+                    cleared["inquiry_relation"] = None
+                return cleared
+        dispatcher.utter_message(text="Please say \"send it\", tell me what to change (for example \"change the "
+                                      "email\"), or \"cancel\".")
+        return {"inquiry_confirmed": None}
+
+
+class ActionAskInquiryConfirmed(Action):
+    """Shows the summary and asks for confirmation before anything is stored."""
+
+    def name(self) -> str:
+        return "action_ask_inquiry_confirmed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        dispatcher.utter_message(text=summary_text(tracker.slots), buttons=[
+            {"title": "Send it", "payload": "send it"},
+            {"title": "Change the contact", "payload": "change the contact"},
+            {"title": "Cancel", "payload": "cancel"},
+        ])
+        return []
+
+
+def clear_form() -> list[EventType]:
+    return [SlotSet(slot, None) for slot in (*FORM_SLOTS, *DERIVED_SLOTS)]
+
+
+def inquiry_data(tracker: Tracker) -> dict[str, Any]:
+    """The form's answers as `referrals.submit_inquiry` data."""
+    slots = tracker.slots
+    docs = slots.get("inquiry_documents") or {}
+    contact = slots.get("inquiry_contact") or {}
+    age_text = str(slots.get("inquiry_age") or "")
+    birth = re.search(r"born (\d{4}-\d{2}-\d{2})", age_text)
+    return {
+        "conversation_id": tracker.sender_id,
+        "consent": True,
+        "writer": slots.get("inquiry_writer"),
+        "relation": slots.get("inquiry_relation"),
+        "patient_name": slots.get("inquiry_patient_name"),
+        "age_or_birth_date": birth.group(1) if birth else age_text.split(" ")[0],
+        "country": slots.get("inquiry_country"),
+        "language": slots.get("inquiry_language"),
+        "diagnosis": slots.get("inquiry_diagnosis"),
+        "condition_id": slots.get("inquiry_condition_id"),
+        "recommended_unit_id": slots.get("inquiry_unit_id"),
+        "stage": slots.get("inquiry_stage"),
+        "wants": slots.get("inquiry_wants") or [],
+        "has_records": docs.get("has_records"),
+        "has_pathology": docs.get("has_pathology"),
+        "has_imaging": docs.get("has_imaging"),
+        "travel_plans": None if slots.get("inquiry_travel") in (None, "none") else slots.get("inquiry_travel"),
+        "contact_email": contact.get("email"),
+        "contact_phone": contact.get("phone"),
+    }
+
+
+class ActionFinishInquiry(Action):
+    """After the form: store a confirmed inquiry and give its reference; without consent or when
+    cancelled, store nothing and give the public contact. A failed write keeps every answer."""
+
+    def name(self) -> str:
+        return "action_finish_inquiry"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        intent = tracker.latest_message.get("intent")
+        if tracker.get_slot("inquiry_consent") is False or tracker.get_slot("inquiry_confirmed") == "cancel":
+            contact_text, files = coordinator_contact_text()
+            reason = ("Without your consent I won't store anything about you." if tracker.get_slot("inquiry_consent") is False
+                      else "I've cancelled the inquiry; nothing was stored.")
+            dispatcher.utter_message(text=f"{reason} You can still reach the international services directly:\n"
+                                          f"{contact_text}")
+            send_meta(dispatcher, intent, topic="referral", sources=files)
+            return clear_form()
+        if tracker.get_slot("inquiry_confirmed") != "submit":
+            return []
+        try:
+            reference = submit_inquiry(referrals_engine(), inquiry_data(tracker))
+        except (SQLAlchemyError, ValidationError, OSError) as error:
+            logger.exception("storing an inquiry failed")
+            message = error.message if isinstance(error, ValidationError) else "I couldn't save your inquiry just now."
+            dispatcher.utter_message(text=f"{message} Your answers are kept: say \"send it\" to try again.",
+                                     buttons=[{"title": "Send it", "payload": "send it"}])
+            send_meta(dispatcher, intent, topic="referral")
+            # Ask for the confirmation again, with every other answer still in place.
+            return [SlotSet("inquiry_confirmed", None), ActiveLoop(FORM), SlotSet("requested_slot", "inquiry_confirmed")]
+        unit = tracker.get_slot("inquiry_unit_name")
+        dispatcher.utter_message(text=(
+            f"Thank you. Your inquiry has been sent. Your reference number is **{reference}**.\n"
+            "Please keep it: with it and the email or phone you gave, you can ask me for the status of your inquiry "
+            "at any time."
+            + (f"\nIt will go to the coordinators with the suggestion: {unit}." if unit else "")
+            + "\nNext step: an international coordinator will review it and reply here and by your contact details. "
+              "If anything gets worse in the meantime, please seek medical care; in an emergency call 119 in Korea or "
+              "your local emergency number."))
+        send_meta(dispatcher, intent, topic="referral",
+                  unit_ids=[tracker.get_slot("inquiry_unit_id")] if tracker.get_slot("inquiry_unit_id") else [])
+        return [*clear_form(), SlotSet("inquiry_reference", reference)]
+
+
+class ActionStopInquiry(Action):
+    """The patient stopped the form: say so, and that nothing was stored."""
+
+    def name(self) -> str:
+        return "action_stop_inquiry"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        dispatcher.utter_message(text="I've stopped the inquiry; nothing was stored. You can start again at any time "
+                                      "by saying \"I want to send an inquiry\".")
+        return clear_form()

@@ -1,0 +1,157 @@
+"""Routing a patient to a unit, follow-ups that change who the patient is, and refusing diagnoses."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.context import PatientCue, latest_entity, patient_cue, patient_slots
+from actions.replies import STORE_DOWN, bullet_list, send_meta, source_line
+from actions.store import StoreUnavailable, query_store
+from knowledge.queries import Route, RoutingResult, route_patient
+
+AGE_GROUP_LABEL = {"child": "children and teenagers", "adult": "adults", None: "all ages"}
+ASK_CONDITION = ("Which condition or diagnosis is it about? You can write it in your own words, for example "
+                 "\"leukemia\", \"a spot on the skin\" or \"ovarian cancer\".")
+ASK_AGE_GROUP = ("The right unit depends on the patient's age. Is the patient a child or teenager (under 18), "
+                 "or an adult?")
+AGE_GROUP_BUTTONS = [
+    {"title": "A child or teenager", "payload": '/inform_patient{"age_group": "child"}'},
+    {"title": "An adult", "payload": '/inform_patient{"age_group": "adult"}'},
+]
+REFERRAL_BUTTONS = [
+    {"title": "Send a referral inquiry", "payload": "/request_referral"},
+    {"title": "Talk to a coordinator", "payload": "/request_human"},
+]
+
+
+def condition_text_for(tracker: Tracker) -> str | None:
+    """What to route on: the latest message (its text holds the condition and age cues), else the
+    condition remembered from earlier turns."""
+    text = tracker.latest_message.get("text") or ""
+    entity = latest_entity(tracker, "condition")
+    if entity:
+        return f"{entity}. {text}" if not text.startswith("/") else entity
+    if text and not text.startswith("/"):
+        return text
+    return tracker.get_slot("condition")
+
+
+def describe_route(route: Route) -> str:
+    unit = route.unit
+    group = f" ({AGE_GROUP_LABEL[route.age_group]})" if route.age_group else ""
+    return f"**{unit.full_name}**, {unit.hospital_name}{group}: {route.reason}"
+
+
+def render_routing(result: RoutingResult) -> tuple[str, list[str], list[str]]:
+    """The answer text, the routed unit ids and the cited seed files."""
+    routes = list(result.routes)
+    files = [source.file for route in routes for source in route.sources]
+    lines = [result.explanation, "", bullet_list(describe_route(route) for route in routes)]
+    notes = list(dict.fromkeys(route.note for route in routes if route.note))
+    if notes:
+        lines += ["", *notes]
+    lines += ["", source_line(files)]
+    return "\n".join(lines).strip(), [route.unit.id for route in routes], files
+
+
+def route_and_answer(dispatcher: CollectingDispatcher, tracker: Tracker, condition_text: str,
+                     cue: PatientCue) -> list[EventType]:
+    """Route on `condition_text` for the patient in `cue`, say where to go, and remember the context."""
+    intent = tracker.latest_message.get("intent")
+    try:
+        result = query_store(lambda session: route_patient(session, condition_text, age=cue.age, is_child=cue.is_child))
+    except StoreUnavailable:
+        dispatcher.utter_message(text=STORE_DOWN)
+        return []
+    remembered_cue = PatientCue(age=result.age if result.age is not None else cue.age,
+                                is_child=cue.is_child if result.age_group is None else result.age_group == "child",
+                                relation=result.relation or cue.relation)
+    events: list[EventType] = [SlotSet(k, v) for k, v in patient_slots(remembered_cue).items()]
+
+    if not result.in_scope:
+        dispatcher.utter_message(text=f"{result.explanation}\n\nIf you'd like, an international coordinator can "
+                                      "tell you whether the hospitals can help with something else.",
+                                 buttons=REFERRAL_BUTTONS[1:])
+        send_meta(dispatcher, intent, topic="route", declined=True)
+        return [*events, SlotSet("condition", None), SlotSet("routed_unit_ids", [])]
+    if not result.routes:
+        dispatcher.utter_message(text=ASK_CONDITION)
+        send_meta(dispatcher, intent, topic="route")
+        return events
+
+    text, unit_ids, files = render_routing(result)
+    condition_name = result.condition.name if result.condition else (result.service.name if result.service else None)
+    events += [SlotSet("condition", condition_name), SlotSet("routed_unit_ids", unit_ids),
+               SlotSet("last_topic", "route")]
+    if result.needs_age_group:
+        dispatcher.utter_message(text=text)
+        dispatcher.utter_message(text=ASK_AGE_GROUP, buttons=AGE_GROUP_BUTTONS)
+        send_meta(dispatcher, intent, topic="route", unit_ids=unit_ids, sources=files, needs_age_group=True)
+        return events
+    dispatcher.utter_message(text=text + "\n\nWould you like to send a referral inquiry to the international "
+                                         "coordinators?", buttons=REFERRAL_BUTTONS)
+    send_meta(dispatcher, intent, topic="route", unit_ids=unit_ids, sources=files)
+    return events
+
+
+class ActionRoutePatient(Action):
+    """Which unit to contact for a condition, for an adult or a child."""
+
+    def name(self) -> str:
+        return "action_route_patient"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        condition_text = condition_text_for(tracker)
+        if not condition_text:
+            dispatcher.utter_message(text=ASK_CONDITION)
+            send_meta(dispatcher, tracker.latest_message.get("intent"), topic="route")
+            return []
+        return route_and_answer(dispatcher, tracker, condition_text, patient_cue(tracker))
+
+
+class ActionHandlePatientInfo(Action):
+    """A follow-up that says who the patient is ("what about for my son?", "she is 45"): route the
+    condition in context again for that patient, or ask for the condition."""
+
+    def name(self) -> str:
+        return "action_handle_patient_info"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        cue = patient_cue(tracker)
+        condition = latest_entity(tracker, "condition") or tracker.get_slot("condition")
+        if condition:
+            return route_and_answer(dispatcher, tracker, condition, cue)
+        dispatcher.utter_message(text=ASK_CONDITION)
+        send_meta(dispatcher, tracker.latest_message.get("intent"), topic="route")
+        return [SlotSet(k, v) for k, v in patient_slots(cue).items()]
+
+
+class ActionRefuseDiagnosis(Action):
+    """Follows `utter_refuse_diagnosis` (a kind refusal that says why) with the unit that can help."""
+
+    def name(self) -> str:
+        return "action_refuse_diagnosis"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        intent = tracker.latest_message.get("intent")
+        condition_text = condition_text_for(tracker)
+        cue = patient_cue(tracker)
+        result = None
+        if condition_text:
+            try:
+                result = query_store(lambda session: route_patient(session, condition_text, age=cue.age, is_child=cue.is_child))
+            except StoreUnavailable:
+                result = None
+        if result is not None and result.in_scope and result.routes:
+            text, unit_ids, files = render_routing(result)
+            dispatcher.utter_message(text=f"The unit that can help:\n{text}", buttons=REFERRAL_BUTTONS)
+            send_meta(dispatcher, intent, topic="route", unit_ids=unit_ids, sources=files)
+            return [SlotSet("routed_unit_ids", unit_ids), SlotSet("last_topic", "route")]
+        dispatcher.utter_message(text="If you tell me the diagnosis or the condition you are worried about, I can tell "
+                                      "you which unit to contact, or an international coordinator can help.",
+                                 buttons=REFERRAL_BUTTONS)
+        send_meta(dispatcher, intent, topic="route")
+        return []

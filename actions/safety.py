@@ -1,0 +1,97 @@
+"""Emergencies first, declining what the bot does not cover, low-confidence fallback, and people."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.replies import TOPIC_BUTTONS, send_meta, source_line
+from actions.store import StoreUnavailable, query_store
+from knowledge.queries import contacts
+
+# Intents never offered as a guess: they are not topics a patient picks from a list.
+NOT_OFFERED = {"nlu_fallback", "out_of_scope", "greet", "goodbye", "thank", "affirm", "deny", "stop",
+               "bot_challenge", "inform_patient", "emergency", "ask_figures", "ask_availability",
+               "request_diagnosis", "check_inquiry_status", "delete_my_data"}
+DEFAULT_OFFERS = ["ask_route", "ask_capabilities", "request_human"]
+
+
+class ActionEmergency(Action):
+    """Follows `utter_emergency` (which sends the person to emergency care before anything else):
+    marks the answer as an emergency for the transcript and the evaluation."""
+
+    def name(self) -> str:
+        return "action_emergency"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        send_meta(dispatcher, tracker.latest_message.get("intent"), topic="emergency", emergency=True)
+        return []
+
+
+def coordinator_contact_text() -> tuple[str, list[str]]:
+    """The public contact lines from the store, for when a person is needed."""
+    try:
+        lines = query_store(lambda session: contacts(session))
+    except StoreUnavailable:
+        return "", []
+    if not lines:
+        return "", []
+    rendered = [f"- {c.label}: {c.value}" + (f" ({c.note})" if c.note else "") for c in lines]
+    files = [c.source.file for c in lines]
+    return "\n".join(rendered), files
+
+
+class ActionOfferCoordinator(Action):
+    """Offer an international coordinator: the inquiry in the chat, or the public contact lines."""
+
+    def name(self) -> str:
+        return "action_offer_coordinator"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        contact_text, files = coordinator_contact_text()
+        text = ("I can pass your question to the hospitals' international coordinators: send a referral inquiry here "
+                "and they will answer it; you can check its status in this chat with the reference number.")
+        if contact_text:
+            text += f"\n\nYou can also phone:\n{contact_text}\n\n{source_line(files)}"
+        dispatcher.utter_message(text=text, buttons=[
+            {"title": "Send a referral inquiry", "payload": "/request_referral"},
+            {"title": "No, thanks", "payload": "/deny"},
+        ])
+        send_meta(dispatcher, tracker.latest_message.get("intent"), topic="contact", sources=files)
+        return []
+
+
+class ActionDeclineOutOfScope(Action):
+    """Follows `utter_out_of_scope` (what the bot covers): offer a coordinator, never invent a service."""
+
+    def name(self) -> str:
+        return "action_decline_out_of_scope"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        dispatcher.utter_message(text="If you'd like a person to look at your question, the international "
+                                      "coordinators can help.", buttons=[
+            {"title": "Talk to a coordinator", "payload": "/request_human"},
+            {"title": "What can you help with?", "payload": "/ask_capabilities"},
+        ])
+        send_meta(dispatcher, tracker.latest_message.get("intent"), declined=True)
+        return []
+
+
+class ActionOfferTopics(Action):
+    """Low confidence: offer the most likely topics as buttons rather than guessing."""
+
+    def name(self) -> str:
+        return "action_offer_topics"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        ranking = tracker.latest_message.get("intent_ranking") or []
+        likely = [entry["name"] for entry in ranking if entry.get("name") in TOPIC_BUTTONS
+                  and entry.get("name") not in NOT_OFFERED][:3]
+        offers = likely + [name for name in DEFAULT_OFFERS if name not in likely]
+        buttons = [{"title": TOPIC_BUTTONS.get(name, "What can you help with?"), "payload": f"/{name}"}
+                   for name in offers[:4]]
+        dispatcher.utter_message(text="I'm not sure I understood. Did you mean one of these?", buttons=buttons)
+        send_meta(dispatcher, tracker.latest_message.get("intent"), declined=True)
+        return []

@@ -1,0 +1,381 @@
+"""Find conditions, services, units, hospitals and age cues in what a patient writes.
+
+`TermMatcher` is built from the curated names and aliases (`knowledge/content/` and
+`knowledge/vocabulary/`), not from the database, so the Rasa NLU component can use it without one.
+It uses spaCy 3.4 with a blank English pipeline (no downloadable model): the tokenizer, a
+`PhraseMatcher` for names and a `Matcher` for age expressions.
+
+Robustness, in order:
+
+1. every word is normalised before matching, on both sides: lower case, curly apostrophes made
+   straight, possessive "'s" and punctuation dropped ("Ewing’s sarcoma" = "ewings sarcoma",
+   "CAR-T" = "CAR T"), British spellings mapped (`vocabulary/spelling.yml`), simple plurals removed
+   ("lymphomas", "transplants");
+2. common misspellings are listed in the vocabulary and match like aliases;
+3. a fuzzy fallback corrects a long unknown word to the vocabulary word within a small edit distance
+   ("leukemai", "neuroblastma"); short words never are, so "cancel" does not become "cancer".
+
+Offsets are CHARACTER offsets into the original text: `text[m.start:m.end] == m.text`.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable
+
+from knowledge.catalog import Catalog, Term, default_catalog
+
+# Kinds a match can have.
+CONDITION, SERVICE, UNIT, HOSPITAL, ORGANIZATION = "condition", "service", "unit", "hospital", "organization"
+OUT_OF_SCOPE, RELATION, AGE = "out_of_scope", "relation", "age"
+
+# When spans of different kinds overlap in `find()`, the longer span wins; on equal length, the
+# earlier kind in this list (a unit name like "Skin Cancer Center" outranks the condition inside it).
+_KIND_PRIORITY = [UNIT, HOSPITAL, ORGANIZATION, CONDITION, SERVICE, OUT_OF_SCOPE, AGE, RELATION]
+
+# Fuzzy fallback limits: words shorter than this are never corrected, and the allowed edit distance
+# grows with length (1 edit up to 7 letters, 2 from 8).
+_FUZZY_MIN_LENGTH = 7
+_FUZZY_TWO_EDITS_FROM = 8
+
+# After "I am <n>" or "he is <n>", the next word must fit an age ("I am 45 and ...", not "I am 5 minutes late").
+_AFTER_AGE_WORDS = {"years", "year", "yrs", "yr", "yo", "and", "with", "but", "now", "so", "old", "this", "next"}
+
+
+@dataclass(frozen=True)
+class TermMatch:
+    """One thing found in the text.
+
+    kind: 'condition' | 'service' | 'unit' | 'hospital' | 'organization' | 'out_of_scope' | 'relation' | 'age'
+    id / name: the canonical id and name ('age' matches use id "age" and name "age").
+    text, start, end: the matched text and its character offsets in the original text.
+    fuzzy: True when a word was corrected by the fuzzy fallback.
+    age: the age in whole years, for 'age' matches (0 for babies given in months or weeks).
+    is_child: for 'relation' and 'age' matches, whether it says the person is a child (None: unknown).
+    subject: for 'age' matches, 'self' ("I am 45"), 'other' ("my 5 year old", "she is 7") or None.
+    """
+
+    kind: str
+    id: str
+    name: str
+    text: str
+    start: int
+    end: int
+    fuzzy: bool = False
+    age: int | None = None
+    is_child: bool | None = None
+    subject: str | None = None
+
+
+@dataclass(frozen=True)
+class AgeCue:
+    """Who the patient is and how old, as far as the text says.
+
+    age: years, or None. is_child: True/False when the text says, else None. relation: the relation id
+    from `vocabulary/age_cues.yml` ('son', 'mother', 'self', ...) or None.
+    """
+
+    age: int | None
+    is_child: bool | None
+    relation: str | None
+
+
+@dataclass(frozen=True)
+class _Label:
+    kind: str
+    id: str
+    name: str
+    case_sensitive_text: str | None  # only match when the original text is exactly this
+
+
+def singular(word: str) -> str:
+    """A crude singular for matching: both sides go through it, so only consistency matters."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "ches", "shes", "xes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance (adjacent transpositions count as one edit), capped at limit+1."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous_previous: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous_previous[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous_previous, previous = previous, current
+    return previous[-1]
+
+
+class TermMatcher:
+    """Matches the catalog's names, aliases, misspellings and age cues in free text. Build once, reuse."""
+
+    def __init__(self, catalog: Catalog):
+        # Thinc, under spaCy, imports TensorFlow when it is installed; harmless but slow and noisy.
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        # spaCy is imported here, not at module level, so the dataclasses can be imported cheaply.
+        import spacy
+        from spacy.lang.en.stop_words import STOP_WORDS
+        from spacy.matcher import Matcher, PhraseMatcher
+        from spacy.tokens import Doc
+
+        self._doc = Doc
+
+        self._catalog = catalog
+        self._nlp = spacy.blank("en")
+        self._variants = dict(catalog.spelling_variants)
+        self._known_words = set(catalog.known_words)
+        self._stop_words = {w.lower() for w in STOP_WORDS}
+        self._labels: dict[str, _Label] = {}
+        self._phrases = PhraseMatcher(self._nlp.vocab, attr="ORTH")
+        self._lexicon: set[str] = set()  # normalised words of names, for the fuzzy fallback
+        self._lexicon_by_initial: dict[str, list[str]] = {}
+        self._relation_words: set[str] = set()
+
+        for kind, row_id, name, terms in self._named_things(catalog):
+            for term in terms:
+                self._add_term(kind, row_id, name, term)
+        for word in self._lexicon:
+            self._lexicon_by_initial.setdefault(word[0], []).append(word)
+
+        self._ages = Matcher(self._nlp.vocab)
+        self._add_age_patterns()
+
+    # --- building ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _named_things(catalog: Catalog) -> Iterable[tuple[str, str, str, tuple[Term, ...]]]:
+        for c in catalog.conditions.values():
+            yield CONDITION, c.id, c.name, c.terms
+        for s in catalog.services.values():
+            yield SERVICE, s.id, s.name, s.terms
+        for u in catalog.units.values():
+            yield UNIT, u.id, u.name, u.terms + ((Term(u.official_name),) if u.official_name else ())
+        for h in catalog.hospitals.values():
+            yield HOSPITAL, h.id, h.name, h.terms + ((Term(h.short_name),) if h.short_name else ())
+        for o in catalog.organizations.values():
+            yield ORGANIZATION, o.id, o.name, o.terms + ((Term(o.short_name),) if o.short_name else ())
+        for o in catalog.out_of_scope.values():
+            yield OUT_OF_SCOPE, o.id, o.name, o.terms
+        for r in catalog.relations.values():
+            yield RELATION, r.id, r.name, r.terms
+
+    def _add_term(self, kind: str, row_id: str, name: str, term: Term) -> None:
+        words = self.normalised_words(term.text)
+        if not words:
+            return
+        label = _Label(kind, row_id, name, term.text if term.case_sensitive else None)
+        key = f"{kind}|{row_id}|{label.case_sensitive_text or ''}"
+        self._labels[key] = label
+        self._phrases.add(key, [self._doc(self._nlp.vocab, words=words)])
+        if kind == RELATION:
+            self._relation_words.add(words[-1])
+        elif term.kind != "misspelling":
+            self._lexicon.update(w for w in words if len(w) >= 6 and w.isalpha())
+
+    def _add_age_patterns(self) -> None:
+        number = {"LIKE_NUM": True}
+        dash = {"ORTH": {"IN": ["-", "–"]}, "OP": "?"}
+        years = {"LOWER": {"IN": ["year", "years", "yr", "yrs"]}}
+        filler = {"LOWER": {"IN": ["only", "just", "now", "aged"]}, "OP": "?"}
+        self._ages.add("years_old", [[number, dash, years, dash, {"LOWER": "old"}]])
+        self._ages.add("months_old", [[number, dash, {"LOWER": {"IN": ["month", "months", "week", "weeks"]}}, dash,
+                                       {"LOWER": "old"}]])
+        self._ages.add("years_compact", [[number, {"LOWER": {"IN": ["yo", "y.o.", "yrs.", "y.o"]}}],
+                                         [number, {"LOWER": "y"}, {"ORTH": "/"}, {"LOWER": "o"}],
+                                         [{"LOWER": {"REGEX": r"^\d{1,3}(yo|y/o|yrs?old|yearold)$"}}]])
+        self._ages.add("aged", [[{"LOWER": {"IN": ["aged", "age"]}}, {"ORTH": ":", "OP": "?"}, number]])
+        self._ages.add("i_am", [[{"LOWER": "i"}, {"LOWER": {"IN": ["am", "'m", "’m"]}}, filler, number],
+                                [{"LOWER": "im"}, filler, number]])
+        self._ages.add("is_n", [[{"LOWER": {"IN": ["is", "'s", "’s", "turned", "turns"]}}, filler, number]])
+        # "my son (12) has ...", "my daughter, 7, has ..."
+        self._ages.add("relation_n", [[{"LOWER": {"IN": sorted(self._relation_words)}}, {"ORTH": {"IN": ["(", ","]}},
+                                       number, {"ORTH": {"IN": [")", ","]}}]])
+
+    # --- normalising -----------------------------------------------------------------------------
+
+    def _normalise_word(self, raw: str) -> str | None:
+        straight = raw.lower().replace("’", "'").replace("‘", "'")
+        if straight in ("'s", "'"):
+            return None  # the possessive of "Ewing’s sarcoma", "Wilms’ tumor"
+        word = straight.strip("'")
+        if not any(ch.isalnum() for ch in word):
+            return None  # punctuation: hyphens, slashes, ampersands
+        word = self._variants.get(word, word)
+        word = singular(word)
+        return self._variants.get(word, word)
+
+    def normalised_words(self, text: str) -> list[str]:
+        """The words of `text` as the matcher compares them (see the module docstring)."""
+        return [w for w in (self._normalise_word(t.text) for t in self._nlp.make_doc(text)) if w]
+
+    def _correct(self, word: str) -> str | None:
+        """The vocabulary word a long unknown word is a misspelling of, or None."""
+        if (len(word) < _FUZZY_MIN_LENGTH or not word.isalpha() or word in self._lexicon
+                or word in self._stop_words or word in self._known_words or word in self._relation_words):
+            return None
+        limit = 2 if len(word) >= _FUZZY_TWO_EDITS_FROM else 1
+        best_distance, best = limit + 1, set()
+        for candidate in self._lexicon_by_initial.get(word[0], ()):
+            distance = edit_distance(word, candidate, limit)
+            if distance < best_distance:
+                best_distance, best = distance, {candidate}
+            elif distance == best_distance and distance <= limit:
+                best.add(candidate)
+        # Two equally close vocabulary words: guessing would be wrong half the time, so don't.
+        return next(iter(best)) if best_distance <= limit and len(best) == 1 else None
+
+    # --- matching --------------------------------------------------------------------------------
+
+    def find_all(self, text: str) -> list[TermMatch]:
+        """Every match, non-overlapping WITHIN each kind (longest first); kinds may overlap each other.
+
+        "melanoma treatment" gives the service "multidisciplinary melanoma care" and the condition
+        "melanoma". Routing uses this; `find()` is for entity extraction.
+        """
+        doc = self._nlp.make_doc(text)
+        kept, words, corrected = [], [], []
+        for token in doc:
+            word = self._normalise_word(token.text)
+            if not word:
+                continue
+            fixed = self._correct(word)
+            kept.append(token)
+            words.append(fixed or word)
+            corrected.append(fixed is not None)
+
+        candidates: list[TermMatch] = []
+        if words:
+            normalised = self._doc(self._nlp.vocab, words=words)
+            for match_id, start, end in self._phrases(normalised):
+                label = self._labels[self._nlp.vocab.strings[match_id]]
+                start_char = kept[start].idx
+                end_char = kept[end - 1].idx + len(kept[end - 1].text)
+                surface = text[start_char:end_char]
+                if label.case_sensitive_text is not None and " ".join(surface.split()) != label.case_sensitive_text:
+                    continue
+                relation = self._catalog.relations.get(label.id) if label.kind == RELATION else None
+                candidates.append(TermMatch(
+                    label.kind, label.id, label.name, surface, start_char, end_char,
+                    fuzzy=any(corrected[start:end]), is_child=relation.is_child if relation else None,
+                ))
+        candidates.extend(self._find_ages(doc, text))
+
+        chosen: list[TermMatch] = []
+        for kind in _KIND_PRIORITY:
+            chosen.extend(_longest_non_overlapping([m for m in candidates if m.kind == kind]))
+        return sorted(chosen, key=lambda m: (m.start, -m.end, _KIND_PRIORITY.index(m.kind)))
+
+    def find(self, text: str) -> list[TermMatch]:
+        """Non-overlapping matches in text order: longer spans win, then kind priority (unit > ... > relation)."""
+        return sorted(_longest_non_overlapping(self.find_all(text)), key=lambda m: m.start)
+
+    def _find_ages(self, doc, text: str) -> list[TermMatch]:
+        found = []
+        for match_id, start, end in self._ages(doc):
+            pattern = self._nlp.vocab.strings[match_id]
+            span = doc[start:end]
+            number_token = next((t for t in span if t.like_num or t.text[:1].isdigit()), None)
+            if number_token is None:
+                continue
+            age = self._number(number_token.text)
+            if pattern == "relation_n":
+                # Only the number is the age; the relation word is its own match.
+                span = doc[start + 2:start + 3]
+                age = self._number(span.text)
+            if pattern == "months_old" and age is not None:
+                age = 0
+            if age is None or not 0 <= age <= 120:
+                continue
+            following = doc[end] if end < len(doc) else None
+            if pattern in ("i_am", "is_n") and following is not None and not following.is_punct \
+                    and following.lower_ not in _AFTER_AGE_WORDS:
+                continue  # "I am 5 minutes late", "the tumor is 4 cm"
+            if pattern == "is_n" and not self._refers_to_person(doc, start):
+                continue  # "the count is 3" says nothing about anyone's age
+            subject = self._age_subject(doc, start, pattern)
+            found.append(TermMatch(AGE, AGE, AGE, text[span.start_char:span.end_char], span.start_char,
+                                   span.end_char, age=age, is_child=age < self._catalog.adult_from_age,
+                                   subject=subject))
+        return found
+
+    def _number(self, raw: str) -> int | None:
+        digits = "".join(ch for ch in raw if ch.isdigit())
+        if raw[:1].isdigit() and digits and len(digits) <= 3 and "," not in raw and "." not in raw:
+            return int(digits)
+        return self._catalog.number_words.get(raw.lower())
+
+    def _refers_to_person(self, doc, start: int) -> bool:
+        if start == 0:
+            return False
+        before = self._normalise_word(doc[start - 1].text) or ""
+        return before in {"he", "she", "they"} or before in self._relation_words
+
+    @staticmethod
+    def _age_subject(doc, start: int, pattern: str) -> str | None:
+        if pattern == "i_am":
+            return "self"
+        if pattern in ("is_n", "relation_n"):
+            return "other"
+        before = [t.lower_ for t in doc[max(0, start - 3):start]]
+        if "i" in before and any(w in ("am", "'m", "’m") for w in before) or "im" in before:
+            return "self"
+        if any(w in ("my", "our", "his", "her", "their") for w in before):
+            return "other"
+        return None
+
+    # --- age cue ---------------------------------------------------------------------------------
+
+    def age_cue(self, text: str, matches: list[TermMatch] | None = None) -> AgeCue:
+        """Who the patient is and how old, from the text.
+
+        When the writer names a relative ("my son") and also gives their OWN age ("I am 45"), the
+        writer's age is not the patient's, so `age` stays None.
+        """
+        matches = self.find_all(text) if matches is None else matches
+        relations = [m for m in matches if m.kind == RELATION]
+        ages = [m for m in matches if m.kind == AGE]
+        relative = next((m for m in relations if m.id != "self"), None)
+        if relative is not None:
+            age_match = next((m for m in ages if m.subject != "self"), None)
+        else:
+            age_match = ages[0] if ages else None
+        relation = relative.id if relative else ("self" if relations or (age_match and age_match.subject == "self")
+                                                 else None)
+        if age_match is not None:
+            return AgeCue(age_match.age, age_match.age < self._catalog.adult_from_age, relation)
+        return AgeCue(None, relative.is_child if relative else None, relation)
+
+    @property
+    def adult_from_age(self) -> int:
+        """The age from which a patient is routed as an adult (18)."""
+        return self._catalog.adult_from_age
+
+
+def _longest_non_overlapping(matches: list[TermMatch]) -> list[TermMatch]:
+    ranked = sorted(matches, key=lambda m: (-(m.end - m.start), m.fuzzy, _KIND_PRIORITY.index(m.kind), m.start))
+    chosen: list[TermMatch] = []
+    for match in ranked:
+        if all(match.end <= other.start or match.start >= other.end for other in chosen):
+            chosen.append(match)
+    return chosen
+
+
+@lru_cache(maxsize=1)
+def get_matcher() -> TermMatcher:
+    """The process-wide matcher for the project's content, built on first use."""
+    return TermMatcher(default_catalog())

@@ -1,0 +1,1 @@
+"""Custom Rasa NLU components: the emergency guard and the knowledge-store term extractor."""

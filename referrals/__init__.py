@@ -1,0 +1,45 @@
+"""Referral inquiries: the data layer shared by the chat form (actions/) and the coordinators' console.
+
+The chat form uses the validators (`normalise_email`, `normalise_phone`, `parse_age_or_birth_date`,
+`clean_field`), the enums and their labels, `submit_inquiry`, `status_for_patient` and
+`delete_personal_data`. The console uses the coordinator-side functions. Tables: `create_schema(engine)`.
+"""
+from referrals.accounts import (
+    MIN_PASSWORD_LENGTH, authenticate, create_coordinator, list_coordinators, normalise_username, set_active,
+    set_password,
+)
+from referrals.enums import ALLOWED_TRANSITIONS, Relation, StageOfCare, Status, Want, Writer
+from referrals.errors import (
+    ConsentRequired, InquiryNotFound, InvalidTransition, PersonalDataDeleted, ReferralError, UnknownCoordinator,
+    ValidationError,
+)
+from referrals.export import CSV_COLUMNS, export_csv
+from referrals.fields import INQUIRY_FIELDS, FieldSpec, clean_field, clean_inquiry
+from referrals.inquiries import (
+    PERSONAL_FIELDS, UNASSIGNED, FilterOptions, InquiryFilter, PatientStatus, add_note, allowed_statuses, assign,
+    audit_entries, count_inquiries, delete_personal_data, erase_personal_data, filter_options, get_coordinator,
+    get_inquiry, list_inquiries, record_audit, reply_to_patient, set_status, status_for_patient, submit_inquiry,
+    view_inquiry,
+)
+from referrals.models import AuditEntry, Coordinator, Inquiry, Note, create_schema, metadata
+from referrals.places import (
+    COMMON_LANGUAGES, country_name, language_choices, language_name, normalise_country, normalise_language,
+)
+from referrals.references import REFERENCE_PATTERN, normalise_reference
+from referrals.transcript import TranscriptLine, purge_deleted_transcripts, transcript
+from referrals.validation import AgeOrBirthDate, normalise_email, normalise_phone, parse_age_or_birth_date
+
+__all__ = [
+    "ALLOWED_TRANSITIONS", "AgeOrBirthDate", "AuditEntry", "COMMON_LANGUAGES", "CSV_COLUMNS", "ConsentRequired",
+    "Coordinator", "FieldSpec", "FilterOptions", "INQUIRY_FIELDS", "Inquiry", "InquiryFilter", "InquiryNotFound",
+    "InvalidTransition", "MIN_PASSWORD_LENGTH", "Note", "PERSONAL_FIELDS", "PatientStatus", "PersonalDataDeleted",
+    "REFERENCE_PATTERN", "ReferralError", "Relation", "StageOfCare", "Status", "TranscriptLine", "UNASSIGNED",
+    "UnknownCoordinator", "ValidationError", "Want", "Writer", "add_note", "allowed_statuses", "assign",
+    "audit_entries", "authenticate", "clean_field", "clean_inquiry", "count_inquiries", "country_name",
+    "create_coordinator", "create_schema", "delete_personal_data", "erase_personal_data", "export_csv",
+    "filter_options", "get_coordinator", "get_inquiry", "language_choices", "language_name", "list_coordinators",
+    "list_inquiries", "metadata", "normalise_country", "normalise_email", "normalise_language",
+    "normalise_phone", "normalise_reference", "normalise_username", "parse_age_or_birth_date",
+    "purge_deleted_transcripts", "record_audit", "reply_to_patient", "set_active", "set_password", "set_status",
+    "status_for_patient", "submit_inquiry", "transcript", "view_inquiry",
+]

@@ -1,0 +1,460 @@
+"""Storing inquiries and the coordinators' work on them.
+
+Conventions: every function takes a SQLAlchemy `Session` (the patient-side functions `submit_inquiry`,
+`status_for_patient` and `delete_personal_data` also take an `Engine`). Functions that change
+something commit the session themselves: each call is one unit of work, audited in the same transaction.
+Coordinator-side functions name the acting coordinator with `by=<username>`, which must be an active
+account (`UnknownCoordinator` otherwise).
+"""
+from __future__ import annotations
+
+import hmac
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from referrals import references
+from referrals.enums import ALLOWED_TRANSITIONS, REPLYABLE_STATUSES, Status
+from referrals.errors import (
+    InquiryNotFound, InvalidTransition, PersonalDataDeleted, UnknownCoordinator, ValidationError,
+)
+from referrals.fields import clean_inquiry
+from referrals.models import AuditEntry, Coordinator, Inquiry, Note, utcnow
+from referrals.places import normalise_country, normalise_language
+from referrals.validation import clean_text, normalise_email, normalise_phone
+
+PATIENT_ACTOR = "patient"
+REFERENCE_ATTEMPTS = 8
+MAX_NOTE = 5000
+MAX_REPLY = 10000
+# Fields the patient gave us that identify them or describe their health. Deleting personal data
+# empties all of them; the anonymised shell keeps country, language, stage, wants, the condition and
+# unit ids, the dates and the workflow (for statistics and the audit trail).
+PERSONAL_FIELDS = (
+    "writer_name", "relation", "patient_name", "age", "birth_date", "diagnosis", "treatment_history",
+    "questions", "travel_plans", "contact_email", "contact_phone", "has_records", "has_pathology",
+    "has_imaging", "reply_text", "consent_version",
+)
+REMOVED_NOTE_TEXT = "[removed with the patient's personal data]"
+
+
+@contextmanager
+def _session(bind: Session | Engine) -> Iterator[Session]:
+    if isinstance(bind, Engine):
+        with Session(bind, future=True, expire_on_commit=False) as session:
+            yield session
+    else:
+        yield bind
+
+
+def record_audit(session: Session, actor: str, action: str, *, inquiry: Inquiry | None = None,
+                 reference: str | None = None, details: str | None = None, commit: bool = True) -> AuditEntry:
+    """Add an audit row (`details` must hold no personal data). Used for views, changes, exports and
+    sign-ins; commits unless `commit=False`."""
+    entry = AuditEntry(at=utcnow(), actor=actor[:80], action=action[:40], details=details,
+                       inquiry_id=inquiry.id if inquiry is not None else None,
+                       reference=inquiry.reference if inquiry is not None else reference)
+    session.add(entry)
+    if commit:
+        session.commit()
+    return entry
+
+
+# --- the patient's side -------------------------------------------------------------------------------
+
+def submit_inquiry(bind: Session | Engine, data: Mapping[str, Any], *, now: datetime | None = None) -> str:
+    """Validate and store a new inquiry; return its reference (`KR-XXXXXXXXXX`).
+
+    Raises `ConsentRequired` without consent and `ValidationError` (with `.errors` per field) for wrong
+    or missing answers; nothing is stored then. See `referrals.fields.INQUIRY_FIELDS` for the keys."""
+    created = now or utcnow()
+    values = clean_inquiry(data, now=created)
+    with _session(bind) as session:
+        for _attempt in range(REFERENCE_ATTEMPTS):
+            reference = references.new_reference()
+            if session.execute(select(Inquiry.id).where(Inquiry.reference == reference)).first():
+                continue
+            inquiry = Inquiry(reference=reference, created_at=created, updated_at=created,
+                              status=Status.NEW.value, **values)
+            session.add(inquiry)
+            try:
+                session.flush()
+            except IntegrityError:
+                session.rollback()
+                if session.execute(select(Inquiry.id).where(Inquiry.reference == reference)).first():
+                    continue  # another process took the same reference in between
+                raise
+            record_audit(session, PATIENT_ACTOR, "submitted", inquiry=inquiry, commit=False)
+            session.commit()
+            return reference
+    raise RuntimeError("could not generate an unused inquiry reference")
+
+
+@dataclass(frozen=True)
+class PatientStatus:
+    """What a patient may see of their inquiry."""
+
+    reference: str
+    status: Status
+    status_label: str
+    submitted_at: datetime
+    updated_at: datetime
+    reply: str | None
+    replied_at: datetime | None
+    replied_by: str | None  # the coordinator's display name
+
+
+_NO_MATCH = "\x00no-such-contact\x00"
+
+
+def _normalised_contact(contact: Any) -> str | None:
+    if not isinstance(contact, str) or not contact.strip():
+        return None
+    try:
+        return normalise_email(contact) if "@" in contact else normalise_phone(contact)
+    except ValidationError:
+        return None
+
+
+def _contact_matches(inquiry: Inquiry | None, contact: Any) -> bool:
+    """Constant-time comparison of the given contact with the inquiry's email and phone; an unknown
+    inquiry or an unusable contact costs the same comparisons and fails."""
+    given = (_normalised_contact(contact) or _NO_MATCH).encode()
+    email = (inquiry.contact_email if inquiry is not None and inquiry.contact_email else _NO_MATCH).encode()
+    phone = (inquiry.contact_phone if inquiry is not None and inquiry.contact_phone else _NO_MATCH).encode()
+    email_ok = hmac.compare_digest(given, email)
+    phone_ok = hmac.compare_digest(given, phone)
+    return inquiry is not None and given != _NO_MATCH.encode() and (email_ok or phone_ok)
+
+
+def _find_for_patient(session: Session, reference: Any) -> Inquiry | None:
+    canonical = references.normalise_reference(reference)
+    if canonical is None:
+        return None
+    return session.execute(select(Inquiry).where(Inquiry.reference == canonical)).scalar_one_or_none()
+
+
+def status_for_patient(bind: Session | Engine, reference: Any, contact: Any) -> PatientStatus | None:
+    """The status and the coordinator's reply, only when `contact` (the email or phone given in the
+    inquiry, in any formatting) matches. An unknown reference, a wrong or malformed contact and a deleted
+    inquiry all return None: the caller cannot tell them apart."""
+    with _session(bind) as session:
+        inquiry = _find_for_patient(session, reference)
+        if not _contact_matches(inquiry, contact):
+            if inquiry is not None:
+                record_audit(session, PATIENT_ACTOR, "status_check_refused", inquiry=inquiry)
+            return None
+        status = Status(inquiry.status)
+        result = PatientStatus(
+            reference=inquiry.reference, status=status, status_label=status.label,
+            submitted_at=inquiry.created_at, updated_at=inquiry.updated_at, reply=inquiry.reply_text,
+            replied_at=inquiry.replied_at if inquiry.reply_text else None,
+            replied_by=inquiry.replied_by.display_name if inquiry.reply_text and inquiry.replied_by else None,
+        )
+        record_audit(session, PATIENT_ACTOR, "status_checked", inquiry=inquiry)
+        return result
+
+
+def delete_personal_data(bind: Session | Engine, reference: Any, contact: Any) -> bool:
+    """The patient's right to erasure: with the same contact check as `status_for_patient`, empty every
+    personal field (see PERSONAL_FIELDS), scrub the internal notes, delete the chat transcript, close
+    the inquiry and audit it. Returns False (and changes nothing) when the check fails."""
+    with _session(bind) as session:
+        inquiry = _find_for_patient(session, reference)
+        if not _contact_matches(inquiry, contact) or inquiry.is_deleted:
+            if inquiry is not None:
+                record_audit(session, PATIENT_ACTOR, "deletion_refused", inquiry=inquiry)
+            return False
+        _erase(session, inquiry, PATIENT_ACTOR)
+        return True
+
+
+def _erase(session: Session, inquiry: Inquiry, actor: str) -> None:
+    from referrals.transcript import purge_transcript
+
+    now = utcnow()
+    for name in PERSONAL_FIELDS:
+        setattr(inquiry, name, None)
+    for note in inquiry.notes:
+        note.text = REMOVED_NOTE_TEXT
+    inquiry.status = Status.CLOSED.value
+    inquiry.personal_data_deleted_at = now
+    inquiry.updated_at = now
+    removed = purge_transcript(session, inquiry.conversation_id, until=now) if inquiry.conversation_id else 0
+    record_audit(session, actor, "personal_data_deleted", inquiry=inquiry,
+                 details=f"{removed} chat events deleted", commit=False)
+    session.commit()
+
+
+# --- the coordinators' side ---------------------------------------------------------------------------
+
+def get_coordinator(session: Session, username: str) -> Coordinator | None:
+    return session.execute(
+        select(Coordinator).where(Coordinator.username == (username or "").strip().lower())
+    ).scalar_one_or_none()
+
+
+def _acting(session: Session, username: str) -> Coordinator:
+    coordinator = get_coordinator(session, username)
+    if coordinator is None or not coordinator.active:
+        raise UnknownCoordinator(username)
+    return coordinator
+
+
+def get_inquiry(session: Session, reference: str) -> Inquiry:
+    """The inquiry with this reference (typed forms accepted); `InquiryNotFound` otherwise. Not audited:
+    use `view_inquiry` when a person looks at it."""
+    canonical = references.normalise_reference(reference)
+    inquiry = None
+    if canonical is not None:
+        inquiry = session.execute(select(Inquiry).where(Inquiry.reference == canonical)).unique().scalar_one_or_none()
+    if inquiry is None:
+        raise InquiryNotFound(str(reference))
+    return inquiry
+
+
+def view_inquiry(session: Session, reference: str, *, by: str) -> Inquiry:
+    """`get_inquiry` plus an audit row saying that `by` viewed it."""
+    inquiry = get_inquiry(session, reference)
+    record_audit(session, by, "viewed", inquiry=inquiry)
+    return inquiry
+
+
+def _for_change(session: Session, reference: str, by: str) -> tuple[Inquiry, Coordinator]:
+    coordinator = _acting(session, by)
+    canonical = references.normalise_reference(reference)
+    inquiry = None
+    if canonical is not None:
+        inquiry = session.execute(
+            select(Inquiry).where(Inquiry.reference == canonical).with_for_update(of=Inquiry)
+        ).unique().scalar_one_or_none()
+    if inquiry is None:
+        raise InquiryNotFound(str(reference))
+    if inquiry.is_deleted:
+        raise PersonalDataDeleted(inquiry.reference)
+    return inquiry, coordinator
+
+
+def allowed_statuses(inquiry: Inquiry) -> list[Status]:
+    """The statuses a coordinator may move this inquiry to (in workflow order)."""
+    if inquiry.is_deleted:
+        return []
+    allowed = ALLOWED_TRANSITIONS[Status(inquiry.status)]
+    return [status for status in Status if status in allowed
+            and (status is not Status.ANSWERED or inquiry.reply_text)]
+
+
+def set_status(session: Session, reference: str, status: Status | str, *, by: str) -> Inquiry:
+    """Move the inquiry along the workflow (see `ALLOWED_TRANSITIONS`); `InvalidTransition` otherwise.
+    ANSWERED needs a reply to the patient (normally reached through `reply_to_patient`)."""
+    new = Status.parse(status, field="status")
+    inquiry, coordinator = _for_change(session, reference, by)
+    old = Status(inquiry.status)
+    if new is old:
+        raise InvalidTransition(f"{inquiry.reference} is already {new.short_label.lower()}.")
+    if new not in ALLOWED_TRANSITIONS[old]:
+        allowed = ", ".join(s.short_label.lower() for s in allowed_statuses(inquiry)) or "nothing"
+        raise InvalidTransition(f"An inquiry that is {old.short_label.lower()} cannot be set to "
+                                f"{new.short_label.lower()} (allowed: {allowed}).")
+    if new is Status.ANSWERED and not inquiry.reply_text:
+        raise InvalidTransition("Write the reply to the patient first; sending it marks the inquiry answered.")
+    inquiry.status = new.value
+    inquiry.updated_at = utcnow()
+    record_audit(session, coordinator.username, "status_changed", inquiry=inquiry,
+                 details=f"{old.value} -> {new.value}", commit=False)
+    session.commit()
+    return inquiry
+
+
+def assign(session: Session, reference: str, username: str | None, *, by: str) -> Inquiry:
+    """Assign the inquiry to an active coordinator (`username`), or unassign it (None or '')."""
+    inquiry, coordinator = _for_change(session, reference, by)
+    assignee = _acting(session, username) if username else None
+    previous = inquiry.assigned_to.username if inquiry.assigned_to else None
+    if (assignee.username if assignee else None) == previous:
+        return inquiry
+    inquiry.assigned_to = assignee
+    inquiry.updated_at = utcnow()
+    record_audit(session, coordinator.username, "assigned", inquiry=inquiry,
+                 details=f"{previous or 'nobody'} -> {assignee.username if assignee else 'nobody'}", commit=False)
+    session.commit()
+    return inquiry
+
+
+def add_note(session: Session, reference: str, text: str, *, by: str) -> Note:
+    """Add an internal note (never shown to the patient)."""
+    inquiry, coordinator = _for_change(session, reference, by)
+    cleaned = clean_text(text, "note", max_length=MAX_NOTE, required=True, label="the note")
+    note = Note(inquiry=inquiry, author=coordinator, text=cleaned, created_at=utcnow())
+    session.add(note)
+    inquiry.updated_at = note.created_at
+    session.flush()
+    record_audit(session, coordinator.username, "note_added", inquiry=inquiry, details=f"note {note.id}",
+                 commit=False)
+    session.commit()
+    return note
+
+
+def reply_to_patient(session: Session, reference: str, text: str, *, by: str) -> Inquiry:
+    """Write (or rewrite) the reply the patient sees with `status_for_patient`; sets the status to
+    ANSWERED. A replaced reply is kept as an internal note. Closed inquiries must be reopened first."""
+    inquiry, coordinator = _for_change(session, reference, by)
+    old = Status(inquiry.status)
+    if old not in REPLYABLE_STATUSES:
+        raise InvalidTransition("This inquiry is closed; set it back to in review before replying.")
+    cleaned = clean_text(text, "reply", max_length=MAX_REPLY, required=True, label="the reply")
+    now = utcnow()
+    if inquiry.reply_text:
+        who = inquiry.replied_by.display_name if inquiry.replied_by else "a coordinator"
+        session.add(Note(inquiry=inquiry, author=coordinator, created_at=now,
+                         text=f"Earlier reply to the patient, by {who} on "
+                              f"{inquiry.replied_at:%Y-%m-%d %H:%M} UTC, replaced:\n{inquiry.reply_text}"))
+    inquiry.reply_text = cleaned
+    inquiry.replied_by = coordinator
+    inquiry.replied_at = now
+    inquiry.status = Status.ANSWERED.value
+    inquiry.updated_at = now
+    record_audit(session, coordinator.username, "replied", inquiry=inquiry,
+                 details=f"{old.value} -> {Status.ANSWERED.value}", commit=False)
+    session.commit()
+    return inquiry
+
+
+def erase_personal_data(session: Session, reference: str, *, by: str) -> Inquiry:
+    """A coordinator deletes the inquiry's personal data (the patient asked through another channel);
+    the same erasure as `delete_personal_data`, audited under the coordinator's name."""
+    inquiry, coordinator = _for_change(session, reference, by)
+    _erase(session, inquiry, coordinator.username)
+    return inquiry
+
+
+def audit_entries(session: Session, reference: str | None = None, *, actor: str | None = None,
+                  limit: int = 500) -> list[AuditEntry]:
+    """Audit rows, newest first, optionally for one inquiry and/or one actor."""
+    query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
+    if reference is not None:
+        query = query.where(AuditEntry.reference == (references.normalise_reference(reference) or reference))
+    if actor is not None:
+        query = query.where(AuditEntry.actor == actor)
+    return list(session.execute(query).scalars())
+
+
+# --- lists, filters and search ------------------------------------------------------------------------
+
+UNASSIGNED = "-"
+
+
+@dataclass
+class InquiryFilter:
+    """Filters for the inbox and exports; empty values do not filter. `assigned_to` is a username or
+    `UNASSIGNED` ('-'); `search` matches every word against the reference, names, diagnosis, contact
+    details, ids, free-text answers and notes (ASCII letters case-insensitively)."""
+
+    status: str | Status | None = None
+    unit: str | None = None
+    country: str | None = None
+    language: str | None = None
+    search: str | None = None
+    assigned_to: str | None = None
+
+    def normalised(self) -> "InquiryFilter":
+        """Validated copy (country and language to codes); `ValidationError` for unusable values."""
+        return InquiryFilter(
+            status=Status.parse(self.status, field="status").value if self.status else None,
+            unit=(self.unit or "").strip() or None,
+            country=normalise_country(self.country) if self.country else None,
+            language=normalise_language(self.language) if self.language else None,
+            search=" ".join((self.search or "").split())[:200] or None,
+            assigned_to=(self.assigned_to or "").strip().lower() or None,
+        )
+
+    def describe(self) -> str:
+        """The filters for an audit row (the search words themselves may be personal data, so not those)."""
+        parts = [f"{name}={value}" for name, value in (
+            ("status", self.status), ("unit", self.unit), ("country", self.country),
+            ("language", self.language), ("assigned", self.assigned_to)) if value]
+        if self.search:
+            parts.append("search=(hidden)")
+        return ", ".join(parts) or "no filter"
+
+
+def _like(column: Any, term: str) -> Any:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return func.lower(column).like(func.lower(f"%{escaped}%"), escape="\\")
+
+
+def _filtered(query: Any, filters: InquiryFilter | None) -> Any:
+    if filters is None:
+        return query
+    f = filters.normalised()
+    if f.status:
+        query = query.where(Inquiry.status == f.status)
+    if f.unit:
+        query = query.where(Inquiry.recommended_unit_id == f.unit)
+    if f.country:
+        query = query.where(Inquiry.country == f.country)
+    if f.language:
+        query = query.where(Inquiry.language == f.language)
+    if f.assigned_to == UNASSIGNED:
+        query = query.where(Inquiry.assigned_to_id.is_(None))
+    elif f.assigned_to:
+        query = query.where(Inquiry.assigned_to_id.in_(
+            select(Coordinator.id).where(Coordinator.username == f.assigned_to)))
+    for term in (f.search or "").split():
+        options = [_like(column, term) for column in (
+            Inquiry.reference, Inquiry.patient_name, Inquiry.writer_name, Inquiry.diagnosis,
+            Inquiry.contact_email, Inquiry.conversation_id, Inquiry.condition_id, Inquiry.recommended_unit_id,
+            Inquiry.treatment_history, Inquiry.questions, Inquiry.travel_plans)]
+        options.append(Inquiry.notes.any(_like(Note.text, term)))
+        canonical = references.normalise_reference(term)
+        if canonical:
+            options.append(Inquiry.reference == canonical)
+        digits = re.sub(r"[^\d]", "", term)
+        if len(digits) >= 3 and re.fullmatch(r"[\d+\-().]+", term):
+            options.append(Inquiry.contact_phone.like(f"%{digits}%"))
+        query = query.where(or_(*options))
+    return query
+
+
+def list_inquiries(session: Session, filters: InquiryFilter | None = None, *, limit: int | None = None,
+                   offset: int = 0) -> list[Inquiry]:
+    """Inquiries matching `filters`, newest first."""
+    query = _filtered(select(Inquiry), filters).order_by(Inquiry.created_at.desc(), Inquiry.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    if offset:
+        query = query.offset(offset)
+    return list(session.execute(query).unique().scalars())
+
+
+def count_inquiries(session: Session, filters: InquiryFilter | None = None) -> int:
+    query = _filtered(select(func.count()).select_from(Inquiry), filters)
+    return int(session.execute(query).scalar_one())
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """The values present in the store, for the inbox's select boxes."""
+
+    units: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+
+
+def filter_options(session: Session) -> FilterOptions:
+    def distinct(column: Any) -> list[str]:
+        rows = session.execute(select(column).where(column.isnot(None)).distinct().order_by(column))
+        return [value for (value,) in rows if value]
+
+    return FilterOptions(units=distinct(Inquiry.recommended_unit_id), countries=distinct(Inquiry.country),
+                         languages=distinct(Inquiry.language))
+
+

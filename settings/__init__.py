@@ -1,0 +1,87 @@
+"""Project-wide configuration, read from the environment and an optional `.env` file.
+
+Every process of the project (knowledge CLI, action server, Rasa's tracker store, the coordinators'
+console, the widget server, the tests) reads its settings here, so a variable means the same thing
+everywhere. See `.env.example` for the documented list.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# The environment wins over `.env`, so CI and one-off overrides (`DATABASE_URL=... make test`) work.
+load_dotenv(PROJECT_ROOT / ".env", override=False)
+
+
+def _int_from_env(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as error:
+        raise SystemExit(f"Setting {name}={raw!r} is not a whole number (see .env.example).") from error
+
+
+def _flag_from_env(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def default_database_url() -> str:
+    """The embedded default: an SQLite file under the checkout, needing no server."""
+    return f"sqlite:///{PROJECT_ROOT / 'var' / 'carebot.db'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A snapshot of the configuration; call `load_settings()` again to see changed variables."""
+
+    database_url: str
+    rasa_port: int
+    action_port: int
+    web_port: int
+    console_port: int
+    allowed_origins: tuple[str, ...]
+    console_secret_key: str
+    console_session_minutes: int
+    console_cookie_secure: bool
+
+    @property
+    def action_server_url(self) -> str:
+        return f"http://127.0.0.1:{self.action_port}/webhook"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings() -> Settings:
+    """Read the settings from the environment (and `.env`)."""
+    web_port = _int_from_env("WEB_PORT", 8080)
+    origins_raw = os.environ.get("ALLOWED_ORIGINS", "").strip()
+    origins = tuple(o.strip().rstrip("/") for o in origins_raw.split(",") if o.strip()) or (
+        f"http://localhost:{web_port}",
+        f"http://127.0.0.1:{web_port}",
+    )
+    if "*" in origins:
+        raise SystemExit("ALLOWED_ORIGINS may not contain '*': list the site origins that embed the widget.")
+    return Settings(
+        database_url=os.environ.get("DATABASE_URL", "").strip() or default_database_url(),
+        rasa_port=_int_from_env("RASA_PORT", 5005),
+        action_port=_int_from_env("ACTION_PORT", 5055),
+        web_port=web_port,
+        console_port=_int_from_env("CONSOLE_PORT", 8090),
+        allowed_origins=origins,
+        console_secret_key=os.environ.get("CONSOLE_SECRET_KEY", "").strip(),
+        console_session_minutes=_int_from_env("CONSOLE_SESSION_MINUTES", 60),
+        console_cookie_secure=_flag_from_env("CONSOLE_COOKIE_SECURE"),
+    )

@@ -1,0 +1,166 @@
+"""The term matcher: case, plurals, misspellings, age cues and character offsets."""
+from __future__ import annotations
+
+import pytest
+
+from knowledge.catalog import Catalog
+from knowledge.matcher import AgeCue, TermMatcher, edit_distance, get_matcher
+
+
+@pytest.fixture(scope="module")
+def matcher() -> TermMatcher:
+    return get_matcher()
+
+
+def _found(matcher: TermMatcher, text: str, kind: str) -> list[str]:
+    return [m.id for m in matcher.find_all(text) if m.kind == kind]
+
+
+@pytest.mark.parametrize(
+    "text, condition",
+    [
+        ("LEUKEMIA", "leukemia"),
+        ("Leukemia", "leukemia"),
+        ("leukaemia", "leukemia"),  # British spelling
+        ("leukemias", "leukemia"),  # plural
+        ("lymphomas", "lymphoma"),
+        ("leukemai", "leukemia"),  # curated misspelling
+        ("leukimea", "leukemia"),  # not curated: fuzzy fallback
+        ("melanome", "melanoma"),
+        ("neuroblastma", "neuroblastoma"),
+        ("brain tumours", "brain_tumor"),
+        ("Ewing’s sarcoma", "ewing_sarcoma"),  # curly apostrophe, as on the page
+        ("Ewing's sarcoma", "ewing_sarcoma"),
+        ("ewings sarcoma", "ewing_sarcoma"),
+        ("Wilms’ tumor", "wilms_tumor"),
+        ("non-Hodgkin lymphoma", "non_hodgkin_lymphoma"),
+        ("non Hodgkin lymphoma", "non_hodgkin_lymphoma"),
+        ("gastric cancer", "stomach_cancer"),
+        ("a mole on my back", "suspected_skin_cancer"),
+        ("blood cancer", "blood_cancer"),
+        ("ALL", "acute_lymphoblastic_leukemia"),
+        ("platelet reduction", "thrombocytopenia"),
+    ],
+)
+def test_conditions_are_found(matcher, text, condition):
+    assert _found(matcher, text, "condition") == [condition]
+
+
+@pytest.mark.parametrize(
+    "text, service",
+    [
+        ("bone marrow transplant", "hsct"),
+        ("BMT", "hsct"),
+        ("stem cell transplants", "hsct"),
+        ("half-match donor", "hsct_haploidentical"),
+        ("half match donor", "hsct_haploidentical"),
+        ("cord blood", "hsct_cord_blood"),
+        ("CAR-T", "car_t"),
+        ("car t cell therapy", "car_t"),
+        ("Mohs surgery", "mohs_surgery"),
+        ("chemotheraphy", "chemotherapy"),
+        ("immunotherapy", "immunotherapy"),
+        ("hospital schools", "hospital_school"),
+        ("clinical trails", "clinical_trials"),
+    ],
+)
+def test_services_are_found(matcher, text, service):
+    assert _found(matcher, text, "service") == [service]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want to cancel my appointment",
+        "my daughter was diagnosed last week",
+        "all of them are fine",  # "ALL" is an acronym only in capitals
+        "thank you very much",
+        "can we meet the oncologist tomorrow",
+        "what are your opening hours",
+    ],
+)
+def test_ordinary_words_are_not_mistaken_for_terms(matcher, text):
+    assert not [m for m in matcher.find_all(text) if m.kind in ("condition", "service", "out_of_scope")]
+
+
+def test_short_words_are_never_fuzzy_corrected(matcher):
+    assert _found(matcher, "cancel", "condition") == []  # one letter from "cancer", but too short to guess
+    assert _found(matcher, "cancre", "condition") == []
+
+
+def test_places_are_found(matcher):
+    found = {(m.kind, m.id) for m in matcher.find("Does SNUH or Samsung Medical Center have a skin cancer centre?")}
+    assert found == {("hospital", "snuh"), ("hospital", "smc"), ("unit", "snuch_skin_cancer_center")}
+
+
+def test_find_prefers_the_longest_span_but_find_all_keeps_other_kinds(matcher):
+    text = "melanoma treatment"
+    assert [(m.kind, m.id) for m in matcher.find(text)] == [("service", "melanoma_multidisciplinary_care")]
+    assert ("condition", "melanoma") in {(m.kind, m.id) for m in matcher.find_all(text)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My 3-year-old daughter has Wilms’ tumor and needs chemo",
+        "  my son (12) has LEUKAEMIA, and a half-match donor?  ",
+        "I'm 45 – leukemai, CAR-T at SNUH?",
+        "neuroblastma\u00a0in my 5 year old",
+    ],
+)
+def test_offsets_point_at_the_matched_text(matcher, text):
+    matches = matcher.find_all(text)
+    assert matches
+    for match in matches:
+        assert text[match.start:match.end] == match.text
+        assert match.text == match.text.strip()
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("my 5 year old has leukemia", AgeCue(5, True, None)),
+        ("my 3-year-old daughter", AgeCue(3, True, "daughter")),
+        ("my five year old son", AgeCue(5, True, "son")),
+        ("I am 45", AgeCue(45, False, "self")),
+        ("I'm 17 and scared", AgeCue(17, True, "self")),
+        ("my mom has cancer", AgeCue(None, False, "mother")),
+        ("my son has leukaemia", AgeCue(None, None, "son")),
+        ("my son (12) has leukemia", AgeCue(12, True, "son")),
+        ("our daughter, 7, has lymphoma", AgeCue(7, True, "daughter")),
+        ("my grandma is 80", AgeCue(80, False, "grandparent")),
+        ("my 18 month old baby", AgeCue(0, True, "baby")),
+        ("my husband", AgeCue(None, False, "spouse")),
+        ("my teenager", AgeCue(None, True, "teenager")),
+        ("toddler with anemia", AgeCue(None, True, "baby")),
+        # The writer's own age is not the patient's when they write for a relative.
+        ("I am 45 and my son has leukemia", AgeCue(None, None, "son")),
+        # Numbers that are not ages.
+        ("I am 5 minutes late", AgeCue(None, None, None)),
+        ("the tumor is 4 cm", AgeCue(None, None, None)),
+        ("3,200 transplants since 1985", AgeCue(None, None, None)),
+        ("leukemia", AgeCue(None, None, None)),
+    ],
+)
+def test_age_cues(matcher, text, expected):
+    assert matcher.age_cue(text) == expected
+
+
+def test_age_matches_carry_their_value_and_subject(matcher):
+    ages = [m for m in matcher.find_all("I am 40 and my 6 year old has lymphoma") if m.kind == "age"]
+    assert [(m.age, m.subject, m.is_child) for m in ages] == [(40, "self", False), (6, "other", True)]
+
+
+def test_every_name_and_alias_of_the_catalog_matches_itself(matcher, catalog: Catalog):
+    named = [("condition", c) for c in catalog.conditions.values()] + [("service", s) for s in catalog.services.values()]
+    named += [("unit", u) for u in catalog.units.values()] + [("hospital", h) for h in catalog.hospitals.values()]
+    for kind, row in named:
+        for term in row.terms:
+            found = {(m.kind, m.id) for m in matcher.find_all(term.text)}
+            assert (kind, row.id) in found, (kind, row.id, term.text)
+
+
+def test_edit_distance():
+    assert edit_distance("leukemia", "leukemai", 2) == 1  # a transposition is one edit
+    assert edit_distance("neuroblastma", "neuroblastoma", 2) == 1
+    assert edit_distance("cancer", "answer", 1) == 2  # capped at limit + 1
