@@ -40,7 +40,17 @@ _FUZZY_MIN_LENGTH = 7
 _FUZZY_TWO_EDITS_FROM = 8
 
 # After "I am <n>" or "he is <n>", the next word must fit an age ("I am 45 and ...", not "I am 5 minutes late").
-_AFTER_AGE_WORDS = {"years", "year", "yrs", "yr", "yo", "and", "with", "but", "now", "so", "old", "this", "next"}
+_AFTER_AGE_WORDS = {"years", "year", "yrs", "yr", "yo", "and", "with", "but", "now", "so", "old", "this", "next", "last"}
+# After "my son 10" or "a teen, 16" the next word must go on about the person ("my son 10 has ..."),
+# not measure time ("my dad 2 years ago", "my mother 3 weeks after surgery").
+_AFTER_RELATION_AGE_WORDS = {"has", "had", "have", "is", "was", "who", "with", "but", "now", "yo"}
+# "my son 7 years with leukemia" is an age; "my dad 2 years ago" is not.
+_YEAR_WORDS = {"years", "year", "yrs", "yr"}
+_TIME_AFTER_YEARS = {"ago", "later", "before", "after", "since", "back", "earlier"}
+# Who else an age can be given for, besides the relations ("an adult woman, 40", "female, 27").
+_PERSON_WORDS = ["woman", "man", "female", "male", "lady", "girl", "boy", "adult", "patient", "person"]
+# Words between a person and "is"/"turned" that leave the age theirs ("she just turned 9").
+_AGE_FILLER_WORDS = {"only", "just", "now", "already", "recently"}
 
 
 @dataclass(frozen=True)
@@ -202,9 +212,9 @@ class TermMatcher:
         self._ages.add("i_am", [[{"LOWER": "i"}, {"LOWER": {"IN": ["am", "'m", "’m"]}}, filler, number],
                                 [{"LOWER": "im"}, filler, number]])
         self._ages.add("is_n", [[{"LOWER": {"IN": ["is", "'s", "’s", "turned", "turns"]}}, filler, number]])
-        # "my son (12) has ...", "my daughter, 7, has ..."
-        self._ages.add("relation_n", [[{"LOWER": {"IN": sorted(self._relation_words)}}, {"ORTH": {"IN": ["(", ","]}},
-                                       number, {"ORTH": {"IN": [")", ","]}}]])
+        # "my son (12) has ...", "my daughter, 7, has ...", "my son 10 has ...", "he's a teen, 16"
+        self._ages.add("relation_n", [[{"LOWER": {"IN": sorted(self._relation_words | set(_PERSON_WORDS))}},
+                                       {"ORTH": {"IN": ["(", ","]}, "OP": "?"}, number]])
 
     # --- normalising -----------------------------------------------------------------------------
 
@@ -212,7 +222,7 @@ class TermMatcher:
         straight = raw.lower().replace("’", "'").replace("‘", "'")
         if straight in ("'s", "'"):
             return None  # the possessive of "Ewing’s sarcoma", "Wilms’ tumor"
-        word = straight.strip("'")
+        word = straight.strip("'.")
         if not any(ch.isalnum() for ch in word):
             return None  # punctuation: hyphens, slashes, ampersands
         word = self._variants.get(word, word)
@@ -293,15 +303,21 @@ class TermMatcher:
             if number_token is None:
                 continue
             age = self._number(number_token.text)
+            following = doc[end] if end < len(doc) else None
             if pattern == "relation_n":
+                after_following = doc[end + 1] if end + 1 < len(doc) else None
+                said_in_years = (following is not None and following.lower_ in _YEAR_WORDS
+                                 and (after_following is None or after_following.lower_ not in _TIME_AFTER_YEARS))
+                if following is not None and not following.is_punct and not said_in_years \
+                        and following.lower_ not in _AFTER_RELATION_AGE_WORDS:
+                    continue  # "my dad 2 years ago": a time, not an age
                 # Only the number is the age; the relation word is its own match.
-                span = doc[start + 2:start + 3]
+                span = doc[end - 1:end]
                 age = self._number(span.text)
             if pattern == "months_old" and age is not None:
                 age = 0
             if age is None or not 0 <= age <= 120:
                 continue
-            following = doc[end] if end < len(doc) else None
             if pattern in ("i_am", "is_n") and following is not None and not following.is_punct \
                     and following.lower_ not in _AFTER_AGE_WORDS:
                 continue  # "I am 5 minutes late", "the tumor is 4 cm"
@@ -311,6 +327,13 @@ class TermMatcher:
             found.append(TermMatch(AGE, AGE, AGE, text[span.start_char:span.end_char], span.start_char,
                                    span.end_char, age=age, is_child=age < self._catalog.adult_from_age,
                                    subject=subject))
+        words = [token for token in doc if not token.is_punct]
+        if not found and len(words) == 1 and words[0].like_num:
+            # a message that is only a number answers "how old is the patient?"
+            age = self._number(words[0].text)
+            if age is not None and 0 <= age <= 120:
+                found.append(TermMatch(AGE, AGE, AGE, words[0].text, words[0].idx, words[0].idx + len(words[0].text),
+                                       age=age, is_child=age < self._catalog.adult_from_age))
         return found
 
     def _number(self, raw: str) -> int | None:
@@ -320,10 +343,12 @@ class TermMatcher:
         return self._catalog.number_words.get(raw.lower())
 
     def _refers_to_person(self, doc, start: int) -> bool:
+        while start > 0 and doc[start - 1].lower_ in _AGE_FILLER_WORDS:
+            start -= 1
         if start == 0:
             return False
         before = self._normalise_word(doc[start - 1].text) or ""
-        return before in {"he", "she", "they"} or before in self._relation_words
+        return before in {"he", "she", "they", "age"} or before in self._relation_words
 
     @staticmethod
     def _age_subject(doc, start: int, pattern: str) -> str | None:

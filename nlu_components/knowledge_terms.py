@@ -1,9 +1,18 @@
-"""Entities from the knowledge store's term matcher, for what the statistical extractor misses.
+"""Entities checked against the knowledge store's vocabulary, and added where the statistical extractor
+missed them.
 
-DIET learns entities from the training examples; a rare condition name, an unusual alias or a
-misspelling ("neuroblastma", "leukaemia") may slip past it. The knowledge store's spaCy term matcher
-knows every name, alias and common misspelling, so this component adds its finds as entities where
-no other extractor already found one in the same place. Values are the store's canonical names.
+DIET learns entities from the training examples. It misses what it never saw (a rare condition name, an
+unusual alias, a misspelling such as "neuroblastma"), and it tags words that only sit where entities
+usually sit ("keeps *changing* colour", "the *side* of my nose", "diagnosed *3* weeks ago" as an age).
+The knowledge store's spaCy term matcher knows every name, alias and common misspelling, and the age
+phrasings, so it is the authority for what counts as a condition, a service or an age:
+
+- another extractor's condition, service or age is kept as it is when the matcher finds one of the same
+  kind overlapping it, and dropped when it does not: a condition or service the store does not know
+  cannot be routed or answered anyway, and a number not said as an age is not the patient's age;
+- places and relations are kept as they are (a hospital the store does not know is still worth an
+  answer that says the pages don't cover it; the matcher reads who the patient is from the text);
+- the matcher's finds that no kept entity overlaps are added, with the store's canonical names.
 """
 from __future__ import annotations
 
@@ -29,6 +38,8 @@ ENTITY_OF_KIND = {
     "age": "age",
     "relation": "relation",
 }
+# NLU entities that other extractors find only where the store's vocabulary confirms them
+CONFIRMED_ENTITIES = {"condition", "service", "age"}
 
 
 def entity_from_match(match: TermMatch, extractor: str) -> dict[str, Any] | None:
@@ -53,7 +64,7 @@ def overlaps(entity: dict[str, Any], start: int, end: int) -> bool:
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
 class KnowledgeTermExtractor(GraphComponent, EntityExtractorMixin):
-    """Adds condition, service, hospital, age and relation entities found by the term matcher."""
+    """Keeps the condition, service and age entities the term matcher confirms, and adds its finds."""
 
     def __init__(self, matcher: TermMatcher) -> None:
         self.matcher = matcher
@@ -63,15 +74,24 @@ class KnowledgeTermExtractor(GraphComponent, EntityExtractorMixin):
                execution_context: ExecutionContext) -> "KnowledgeTermExtractor":
         return cls(get_matcher())
 
+    @staticmethod
+    def confirmed(entity: dict[str, Any], store_entities: list[dict[str, Any]]) -> bool:
+        """Whether `entity`, from another extractor, may stand: it is not one the store must confirm, or
+        a store match of the same kind overlaps it."""
+        if "start" not in entity or entity.get("entity") not in CONFIRMED_ENTITIES:
+            return True
+        return any(s["entity"] == entity["entity"] and overlaps(entity, s["start"], s["end"]) for s in store_entities)
+
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
             if not text or text.startswith("/"):
                 continue
-            entities = list(message.get(ENTITIES, []))
-            for match in self.matcher.find_all(text):
-                entity = entity_from_match(match, self.__class__.__name__)
-                if entity and not any(overlaps(e, entity["start"], entity["end"]) for e in entities):
+            extractor = self.__class__.__name__
+            store_entities = [e for e in (entity_from_match(m, extractor) for m in self.matcher.find_all(text)) if e]
+            entities = [e for e in message.get(ENTITIES, []) if self.confirmed(e, store_entities)]
+            for entity in store_entities:
+                if not any(overlaps(e, entity["start"], entity["end"]) for e in entities):
                     entities.append(entity)
             message.set(ENTITIES, sorted(entities, key=lambda e: e.get("start", 0)), add_to_output=True)
         return messages

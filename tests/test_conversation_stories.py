@@ -4,8 +4,9 @@
   test message (tests/nlu/test_nlu.yml), every intent of the domain appears in at least two stories.
 - `rasa test core --e2e` runs every story against the newest model in models/: each user message goes
   through the NLU pipeline (intent and entities must match the story) and each action is predicted by
-  the policies (custom actions are not executed by Rasa's story evaluation). Every story must pass;
-  a failure lists the failing stories with their first mismatch.
+  the policies (custom actions are not executed by Rasa's story evaluation). Every story must be right
+  on every intent and action; entity differences are listed and held to a small budget; a failure
+  lists the failing stories with their first mismatch.
 - `rasa data validate --fail-on-warnings` passes, without a single warning in its output.
 
 `--fail-on-prediction-errors` is not passed to `rasa test`: it makes Rasa raise at the first wrong
@@ -217,7 +218,9 @@ def nlu_mismatches(model: Path, names: set[str]) -> dict[str, tuple[str, str]]:
     return asyncio.run(explain())
 
 
-MIN_PASS_SHARE = 0.93
+# Stories whose intents and actions are all right but whose entity spans differ (see below); measured on
+# 2026-11-27: 1, 4 and 2 of 94 in three trainings, 10 before the term matcher confirmed DIET's entities.
+MAX_ENTITY_ONLY_DIFFERENCES = 5
 
 
 def test_conversation_stories_pass(tmp_path):
@@ -239,16 +242,17 @@ def test_conversation_stories_pass(tmp_path):
         f"Rasa evaluated {conversation.get('total')} stories, tests/stories/ holds {expected}:\n{log}")
     failed = failed_stories(out_dir)
     # every story Rasa counted as wrong must be read back from its failed-stories file, or the split
-    # below into entity-only and hard failures would hide some
+    # below into entity-only and intent-or-action failures would hide some
     assert len(failed) == expected - conversation.get("correct", 0), (
         f"Rasa counted {expected - conversation.get('correct', 0)} failed stories, "
         f"failed_test_stories.yml names {len(failed)}:\n{log}")
     print(f"{conversation.get('correct')}/{conversation.get('total')} conversation tests passed (model {model.name})")
     nlu = nlu_mismatches(model, set(failed)) if failed else {}
-    # A story fails on a wrong intent or a wrong action. A story whose intents and actions are all right
-    # but whose entities differ (DIET tagging an extra word such as "side" or "changing") is reported
-    # here and measured by the held-out NLU evaluation's entity scores, not failed: the actions read
-    # conditions, services and places through the knowledge store's term matcher, not DIET's tags alone.
+    # Every story must be right on every intent and every action: that is the conversation a patient
+    # gets. A story whose intents and actions are all right but where DIET's span of an entity differs
+    # ("biopsy" for "skin biopsy") is reported and held to a small budget: which spans wobble changes
+    # from one training to the next, the held-out NLU evaluation measures entity precision and recall,
+    # and the actions read conditions, services and ages through the knowledge store's term matcher.
     entity_only = {name: nlu[name][1] for name in failed if nlu.get(name, ("",))[0] == "entities"}
     hard = {name: (nlu[name][1] if name in nlu else mark or "see the story in failed_test_stories.yml")
             for name, mark in failed.items() if name not in entity_only}
@@ -256,13 +260,12 @@ def test_conversation_stories_pass(tmp_path):
         print(f"{len(entity_only)} stories with entity differences only:\n" + "\n".join(
             f"- {name}: {detail}" for name, detail in entity_only.items()))
     summary = "\n".join(f"- {name}\n    first mismatch: {detail}" for name, detail in hard.items())
-    if hard:
-        print(f"{len(hard)} stories failed on an intent or an action:\n{summary}")
-    # The goal is every story; the floor below is the measured state (90 of 94 on 2026-11-21, the misses
-    # being NLU errors listed above), so a regression fails while the remaining misses are worked off.
-    assert expected - len(hard) >= MIN_PASS_SHARE * expected, (
+    assert not hard, (
         f"{len(hard)} of {expected} conversation tests failed on an intent or an action (model {model.name}, "
         f"full stories in {out_dir / 'failed_test_stories.yml'}):\n{summary}")
+    assert len(entity_only) <= MAX_ENTITY_ONLY_DIFFERENCES, (
+        f"{len(entity_only)} stories differ in their entities (at most {MAX_ENTITY_ONLY_DIFFERENCES}):\n"
+        + "\n".join(f"- {name}: {detail}" for name, detail in entity_only.items()))
 
 
 def test_data_validate_has_no_warnings(tmp_path):

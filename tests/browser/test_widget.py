@@ -323,6 +323,13 @@ def test_asking_shows_the_real_answer_and_announces_it(page, site):
             page.get_by_role("button", name=buttons[0]["title"], exact=True).click()
         assert sent.value.post_data_json["message"] == buttons[0]["payload"]
         expect(page.locator(USER_BUBBLES).last).to_have_text(buttons[0]["title"])
+        expect(page.locator(TYPING)).to_have_count(0)
+    # a real routing question: the answer names the unit and cites its page
+    _, replies = ask(page, "my 6 year old son has leukemia, where should we go?")
+    answer = visible_text(next(r["text"] for r in replies if r.get("text")))
+    expect(page.locator(AI_BUBBLES).filter(has_text=answer[:40])).to_have_count(1)
+    expect(page.locator(AI_BUBBLES).filter(has_text="Pediatric Hematology-Oncology").last).to_be_visible()
+    expect(page.locator(AI_BUBBLES).filter(has_text="001_2893836f267d3b1c.txt").last).to_be_visible()
     screenshot(page, "desktop-conversation")
 
 

@@ -58,6 +58,9 @@ def test_donor_types_are_listed(running_bot):
     ("my wife was diagnosed with cervical cancer, which department?", "smc_gynecologic_cancer_center"),
     ("I have a melanoma on my foot, where should I go", "snuch_skin_cancer_center"),
     ("my daughter is 4 and has neuroblastma", "snuh_pediatric_hmo"),
+    # a time is not an age: the mother is not routed as a 3-year-old
+    ("my mother was diagnosed with leukemia 3 weeks ago, where should she go?", "snuh_hmo_hematology"),
+    ("my son 10 has leukemia, which department?", "snuh_pediatric_hmo"),
 ])
 def test_routing_for_adults_and_children(running_bot, message, expected_unit):
     replies = running_bot.send(new_sender(), message)

@@ -133,6 +133,13 @@ def test_offsets_point_at_the_matched_text(matcher, text):
         ("my husband", AgeCue(None, False, "spouse")),
         ("my teenager", AgeCue(None, True, "teenager")),
         ("toddler with anemia", AgeCue(None, True, "baby")),
+        ("my son 10 has a fever after his transplant", AgeCue(10, True, "son")),
+        ("he's a teen, 16", AgeCue(16, True, "teenager")),
+        ("urgent, my son 7 years with leukemia has chills", AgeCue(7, True, "son")),
+        ("she just turned 9", AgeCue(9, True, None)),
+        ("my age is 63", AgeCue(63, False, None)),
+        ("the patient is an adult woman, 40", AgeCue(40, False, "adult")),
+        ("52", AgeCue(52, False, None)),
         # The writer's own age is not the patient's when they write for a relative.
         ("I am 45 and my son has leukemia", AgeCue(None, None, "son")),
         # Numbers that are not ages.
@@ -140,6 +147,11 @@ def test_offsets_point_at_the_matched_text(matcher, text):
         ("the tumor is 4 cm", AgeCue(None, None, None)),
         ("3,200 transplants since 1985", AgeCue(None, None, None)),
         ("leukemia", AgeCue(None, None, None)),
+        # Times are not ages: the patient here is an adult, not a toddler.
+        ("my mother was diagnosed with leukemia 3 weeks ago", AgeCue(None, False, "mother")),
+        ("my dad 2 years ago had lymphoma", AgeCue(None, False, "father")),
+        ("my mother, 3 years ago, had surgery", AgeCue(None, False, "mother")),
+        ("we got the biopsy results 10 days ago", AgeCue(None, None, None)),
     ],
 )
 def test_age_cues(matcher, text, expected):

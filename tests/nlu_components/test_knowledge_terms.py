@@ -39,3 +39,56 @@ def test_what_diet_already_found_is_kept_not_duplicated():
 
 def test_button_payloads_are_not_touched():
     assert extract('/inform_patient{"age_group": "child"}') == []
+
+
+def diet(text: str, word: str, entity: str, value: str | None = None) -> dict:
+    """An entity as DIET would tag `word` in `text`."""
+    start = text.index(word)
+    return {"entity": entity, "start": start, "end": start + len(word), "value": value or word,
+            "extractor": "DIETClassifier"}
+
+
+def test_a_number_that_is_not_said_as_an_age_is_dropped():
+    """DIET tags "3" in "3 weeks ago" as an age; routing the mother as a 3-year-old would be wrong."""
+    text = "my mother was diagnosed with leukemia 3 weeks ago, where should she go?"
+    entities = extract(text, [diet(text, "mother", "relation"), diet(text, "leukemia", "condition"),
+                              diet(text, "3", "age")])
+    assert not [e for e in entities if e["entity"] == "age"]
+    assert {e["entity"] for e in entities} == {"relation", "condition"}
+
+
+def test_an_age_the_store_confirms_is_kept_as_diet_tagged_it():
+    text = "my son is 7 and has leukemia"
+    entities = extract(text, [diet(text, "7", "age")])
+    ages = [e for e in entities if e["entity"] == "age"]
+    assert ages == [diet(text, "7", "age")]
+
+
+def test_words_the_store_does_not_know_are_not_conditions_or_services():
+    text = "I have a mole on my shoulder that keeps changing colour"
+    entities = extract(text, [diet(text, "mole", "condition", "suspicious mole or skin spot"),
+                              diet(text, "changing", "condition")])
+    assert [(e["entity"], e["value"]) for e in entities] == [("condition", "suspicious mole or skin spot")]
+
+
+def test_a_confirmed_diet_entity_keeps_its_span_and_value():
+    """Training data annotates "[cord blood](service) [transplant](service)": the store's longer match
+    confirms both and replaces neither."""
+    text = "is cord blood transplant possible for my son?"
+    tagged = [diet(text, "cord blood", "service", "umbilical cord blood transplant"),
+              diet(text, "transplant", "service", "hematopoietic stem cell transplantation")]
+    assert [e for e in extract(text, tagged) if e["entity"] == "service"] == tagged
+
+
+def test_a_diet_entity_of_the_wrong_kind_gives_way_to_the_store():
+    text = "is cord blood transplant possible for my son?"
+    entities = extract(text, [diet(text, "cord blood", "condition")])
+    assert [(e["entity"], e["value"]) for e in entities if e["entity"] != "relation"] == [
+        ("service", "umbilical cord blood transplant")]
+
+
+def test_places_are_kept_whether_the_store_knows_them_or_not():
+    for text, place in [("what is the Pediatric Hematology-Oncology division known for?",
+                         "Pediatric Hematology-Oncology division"),
+                        ("do you work with Asan Medical Center?", "Asan Medical Center")]:
+        assert extract(text, [diet(text, place, "hospital")]) == [diet(text, place, "hospital")]
