@@ -336,6 +336,10 @@ class TermMatcher:
                                        age=age, is_child=age < self._catalog.adult_from_age))
         return found
 
+    def number_value(self, word: str) -> int | None:
+        """The whole number a word says ("7", "seven"), or None."""
+        return self._number(word)
+
     def _number(self, raw: str) -> int | None:
         digits = "".join(ch for ch in raw if ch.isdigit())
         if raw[:1].isdigit() and digits and len(digits) <= 3 and "," not in raw and "." not in raw:

@@ -16,6 +16,7 @@ phrasings, so it is the authority for what counts as a condition, a service or a
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -42,7 +43,25 @@ ENTITY_OF_KIND = {
 CONFIRMED_ENTITIES = {"condition", "service", "age"}
 
 
-def entity_from_match(match: TermMatch, extractor: str) -> dict[str, Any] | None:
+_POSSESSIVE = re.compile(r"^(?:my|our|his|her|their)\s+", re.IGNORECASE)
+_WORD = re.compile(r"[\w'’-]+")
+
+
+def annotated_span(match: TermMatch, matcher: TermMatcher) -> tuple[int, int]:
+    """The part of a match the training data annotates: the number of an age ("my [5](age) year old",
+    "she is [7](age)"), a relation without its possessive ("my [son](relation)"), else all of it."""
+    if match.kind == "age":
+        for word in _WORD.finditer(match.text):
+            if matcher.number_value(word.group()) == match.age:
+                return match.start + word.start(), match.start + word.end()
+    if match.kind == "relation":
+        possessive = _POSSESSIVE.match(match.text)
+        if possessive and possessive.end() < len(match.text):
+            return match.start + possessive.end(), match.end
+    return match.start, match.end
+
+
+def entity_from_match(match: TermMatch, matcher: TermMatcher, extractor: str) -> dict[str, Any] | None:
     entity = ENTITY_OF_KIND.get(match.kind)
     if entity is None:
         return None
@@ -54,8 +73,8 @@ def entity_from_match(match: TermMatch, extractor: str) -> dict[str, Any] | None
         value = match.id
     else:
         value = match.name
-    return {"entity": entity, "start": match.start, "end": match.end, "value": value,
-            "confidence": 1.0, "extractor": extractor}
+    start, end = annotated_span(match, matcher)
+    return {"entity": entity, "start": start, "end": end, "value": value, "confidence": 1.0, "extractor": extractor}
 
 
 def overlaps(entity: dict[str, Any], start: int, end: int) -> bool:
@@ -88,7 +107,8 @@ class KnowledgeTermExtractor(GraphComponent, EntityExtractorMixin):
             if not text or text.startswith("/"):
                 continue
             extractor = self.__class__.__name__
-            store_entities = [e for e in (entity_from_match(m, extractor) for m in self.matcher.find_all(text)) if e]
+            store_entities = [e for e in (entity_from_match(m, self.matcher, extractor)
+                                          for m in self.matcher.find_all(text)) if e]
             entities = [e for e in message.get(ENTITIES, []) if self.confirmed(e, store_entities)]
             for entity in store_entities:
                 if not any(overlaps(e, entity["start"], entity["end"]) for e in entities):

@@ -92,3 +92,11 @@ def test_places_are_kept_whether_the_store_knows_them_or_not():
                          "Pediatric Hematology-Oncology division"),
                         ("do you work with Asan Medical Center?", "Asan Medical Center")]:
         assert extract(text, [diet(text, place, "hospital")]) == [diet(text, place, "hospital")]
+
+
+def test_added_entities_span_what_the_training_data_annotates():
+    """"my [5](age) year old", "she is [7](age)", "my [son](relation)": the number and the relation word."""
+    for text, entity, span in [("my 5 year old has leukemia", "age", "5"), ("my daughter is seven", "age", "seven"),
+                               ("my son has leukemia", "relation", "son"), ("our baby has a tumor", "relation", "baby")]:
+        [found] = [e for e in extract(text) if e["entity"] == entity]
+        assert text[found["start"]:found["end"]] == span, (text, found)
