@@ -58,12 +58,12 @@ def run() -> int:
 
     print()
     print("The bot is running. Talk to it:")
-    print(f"  REST channel:   POST http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook")
-    print(f'                  curl -s -XPOST localhost:{settings.rasa_port}/webhooks/rest/webhook '
+    print(f"  {'REST channel:':<23}POST http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook")
+    print(f'{"":<25}curl -s -XPOST localhost:{settings.rasa_port}/webhooks/rest/webhook '
           f"-d '{{\"sender\": \"me\", \"message\": \"hello\"}}'")
     for service in services[2:]:
-        print(f"  {service.name + ':':<16}{service.ready_url.rsplit('/', 1)[0]}/")
-    print(f"  database:       {settings.database_url}")
+        print(f"  {service.name + ':':<23}{service.ready_url.rsplit('/', 1)[0]}/")
+    print(f"  {'database:':<23}{settings.database_url}")
     print("Press Ctrl-C to stop.", flush=True)
     while not stopping:
         for service in services:
