@@ -7,7 +7,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.context import latest_entity, patient_cue
 from actions.replies import TOPIC_BUTTONS, send_meta, source_line
+from actions.routing import condition_text_for, route_and_answer
 from actions.store import StoreUnavailable, query_store
 from knowledge.queries import contacts
 
@@ -16,6 +18,15 @@ NOT_OFFERED = {"nlu_fallback", "out_of_scope", "greet", "goodbye", "thank", "aff
                "bot_challenge", "inform_patient", "emergency", "ask_figures", "ask_availability",
                "request_diagnosis", "check_inquiry_status", "delete_my_data"}
 DEFAULT_OFFERS = ["ask_route", "ask_capabilities", "request_human"]
+# Asking where to go and saying who the patient is are both answered by routing the condition named.
+ROUTING_INTENTS = {"ask_route", "inform_patient"}
+
+
+def hesitates_between_routing_intents(ranking: list[dict[str, Any]]) -> bool:
+    """Whether the classifier's two best guesses (the fallback aside) are both routing intents, as for
+    "cervix cancer in a 41 yo woman": then the doubt does not change the answer."""
+    best_two = [entry.get("name") for entry in ranking if entry.get("name") != "nlu_fallback"][:2]
+    return bool(best_two) and all(name in ROUTING_INTENTS for name in best_two)
 
 
 class ActionEmergency(Action):
@@ -80,13 +91,16 @@ class ActionDeclineOutOfScope(Action):
 
 
 class ActionOfferTopics(Action):
-    """Low confidence: offer the most likely topics as buttons rather than guessing."""
+    """Low confidence: offer the most likely topics as buttons rather than guessing; but where the store
+    knows the condition named and the doubt is only between routing intents, route it."""
 
     def name(self) -> str:
         return "action_offer_topics"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         ranking = tracker.latest_message.get("intent_ranking") or []
+        if latest_entity(tracker, "condition") and hesitates_between_routing_intents(ranking):
+            return route_and_answer(dispatcher, tracker, condition_text_for(tracker), patient_cue(tracker))
         likely = [entry["name"] for entry in ranking if entry.get("name") in TOPIC_BUTTONS
                   and entry.get("name") not in NOT_OFFERED][:3]
         offers = likely + [name for name in DEFAULT_OFFERS if name not in likely]

@@ -352,7 +352,7 @@ class TermMatcher:
         if start == 0:
             return False
         before = self._normalise_word(doc[start - 1].text) or ""
-        return before in {"he", "she", "they", "age"} or before in self._relation_words
+        return before in {"he", "she", "they", "age", *_PERSON_WORDS} or before in self._relation_words
 
     @staticmethod
     def _age_subject(doc, start: int, pattern: str) -> str | None:

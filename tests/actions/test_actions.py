@@ -173,3 +173,26 @@ def test_fallback_offers_the_likely_topics_as_buttons():
     assert payloads[:2] == ["/ask_car_t", "/ask_transplant"]
     assert "/greet" not in payloads
     assert reply.meta["declined"] is True
+
+
+def test_doubt_between_routing_intents_with_a_known_condition_still_routes():
+    message = "cervix cancer in a 41 yo woman"
+    ranking = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "inform_patient", "confidence": 0.46},
+               {"name": "ask_route", "confidence": 0.44}, {"name": "ask_transplant", "confidence": 0.05}]
+    tracker = make_tracker(message, "nlu_fallback", [entity("condition", "cervical cancer", "cervix cancer", message)],
+                           ranking=ranking)
+    reply, _ = run(ActionOfferTopics(), tracker)
+    assert reply.meta["unit_ids"] == ["smc_gynecologic_cancer_center"] and not reply.meta.get("declined")
+    assert SMC_PAGE in reply.text
+
+
+def test_doubt_between_other_intents_or_without_a_condition_offers_topics():
+    message = "cervix cancer in a 41 yo woman"
+    condition = [entity("condition", "cervical cancer", "cervix cancer", message)]
+    mixed = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "ask_route", "confidence": 0.38},
+             {"name": "request_diagnosis", "confidence": 0.36}]
+    routing_only = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "ask_route", "confidence": 0.38},
+                    {"name": "inform_patient", "confidence": 0.36}]
+    for entities, ranking in [(condition, mixed), ([], routing_only)]:
+        reply, _ = run(ActionOfferTopics(), make_tracker(message, "nlu_fallback", entities, ranking=ranking))
+        assert reply.meta["declined"] is True and reply.buttons, (entities, ranking)

@@ -138,6 +138,8 @@ def test_offsets_point_at_the_matched_text(matcher, text):
         ("urgent, my son 7 years with leukemia has chills", AgeCue(7, True, "son")),
         ("she just turned 9", AgeCue(9, True, None)),
         ("my age is 63", AgeCue(63, False, None)),
+        ("mulitple myeloma, the patient is 66", AgeCue(66, False, None)),
+        ("the patient just turned 15", AgeCue(15, True, None)),
         ("the patient is an adult woman, 40", AgeCue(40, False, "adult")),
         ("52", AgeCue(52, False, None)),
         # The writer's own age is not the patient's when they write for a relative.
