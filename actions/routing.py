@@ -121,7 +121,9 @@ class ActionHandlePatientInfo(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         cue = patient_cue(tracker)
-        condition = latest_entity(tracker, "condition") or tracker.get_slot("condition")
+        # a condition named in this message is routed with the message's own words around it ("cancer of
+        # the womb", not only the "cancer" tagged in it); else the condition in context
+        condition = condition_text_for(tracker) if latest_entity(tracker, "condition") else tracker.get_slot("condition")
         if condition:
             return route_and_answer(dispatcher, tracker, condition, cue)
         dispatcher.utter_message(text=ASK_CONDITION)

@@ -18,15 +18,6 @@ NOT_OFFERED = {"nlu_fallback", "out_of_scope", "greet", "goodbye", "thank", "aff
                "bot_challenge", "inform_patient", "emergency", "ask_figures", "ask_availability",
                "request_diagnosis", "check_inquiry_status", "delete_my_data"}
 DEFAULT_OFFERS = ["ask_route", "ask_capabilities", "request_human"]
-# Asking where to go and saying who the patient is are both answered by routing the condition named.
-ROUTING_INTENTS = {"ask_route", "inform_patient"}
-
-
-def hesitates_between_routing_intents(ranking: list[dict[str, Any]]) -> bool:
-    """Whether the classifier's two best guesses (the fallback aside) are both routing intents, as for
-    "cervix cancer in a 41 yo woman": then the doubt does not change the answer."""
-    best_two = [entry.get("name") for entry in ranking if entry.get("name") != "nlu_fallback"][:2]
-    return bool(best_two) and all(name in ROUTING_INTENTS for name in best_two)
 
 
 class ActionEmergency(Action):
@@ -91,21 +82,24 @@ class ActionDeclineOutOfScope(Action):
 
 
 class ActionOfferTopics(Action):
-    """Low confidence: offer the most likely topics as buttons rather than guessing; but where the store
-    knows the condition named and the doubt is only between routing intents, route it."""
+    """Low confidence: offer the most likely topics as buttons rather than guessing what was asked. Where
+    the message names a condition the store knows ("cervix cancer in a 41 yo woman"), first say where
+    it is treated: a grounded answer that does not depend on what the classifier was unsure about."""
 
     def name(self) -> str:
         return "action_offer_topics"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         ranking = tracker.latest_message.get("intent_ranking") or []
-        if latest_entity(tracker, "condition") and hesitates_between_routing_intents(ranking):
-            return route_and_answer(dispatcher, tracker, condition_text_for(tracker), patient_cue(tracker))
         likely = [entry["name"] for entry in ranking if entry.get("name") in TOPIC_BUTTONS
                   and entry.get("name") not in NOT_OFFERED][:3]
         offers = likely + [name for name in DEFAULT_OFFERS if name not in likely]
         buttons = [{"title": TOPIC_BUTTONS.get(name, "What can you help with?"), "payload": f"/{name}"}
                    for name in offers[:4]]
+        if latest_entity(tracker, "condition"):
+            events = route_and_answer(dispatcher, tracker, condition_text_for(tracker), patient_cue(tracker))
+            dispatcher.utter_message(text="If you meant something else, choose a topic:", buttons=buttons)
+            return events
         dispatcher.utter_message(text="I'm not sure I understood. Did you mean one of these?", buttons=buttons)
         send_meta(dispatcher, tracker.latest_message.get("intent"), declined=True)
         return []

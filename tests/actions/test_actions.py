@@ -175,24 +175,29 @@ def test_fallback_offers_the_likely_topics_as_buttons():
     assert reply.meta["declined"] is True
 
 
-def test_doubt_between_routing_intents_with_a_known_condition_still_routes():
+def test_low_confidence_with_a_known_condition_says_where_it_is_treated_and_still_offers_topics():
     message = "cervix cancer in a 41 yo woman"
-    ranking = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "inform_patient", "confidence": 0.46},
-               {"name": "ask_route", "confidence": 0.44}, {"name": "ask_transplant", "confidence": 0.05}]
+    ranking = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "ask_ovarian_surgery", "confidence": 0.38},
+               {"name": "request_referral", "confidence": 0.11}]
     tracker = make_tracker(message, "nlu_fallback", [entity("condition", "cervical cancer", "cervix cancer", message)],
                            ranking=ranking)
-    reply, _ = run(ActionOfferTopics(), tracker)
+    reply, slots = run(ActionOfferTopics(), tracker)
     assert reply.meta["unit_ids"] == ["smc_gynecologic_cancer_center"] and not reply.meta.get("declined")
-    assert SMC_PAGE in reply.text
+    assert SMC_PAGE in reply.text and slots["age_group"] == "adult"
+    assert "/ask_ovarian_surgery" in [b["payload"] for b in reply.buttons]
 
 
-def test_doubt_between_other_intents_or_without_a_condition_offers_topics():
-    message = "cervix cancer in a 41 yo woman"
-    condition = [entity("condition", "cervical cancer", "cervix cancer", message)]
-    mixed = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "ask_route", "confidence": 0.38},
-             {"name": "request_diagnosis", "confidence": 0.36}]
-    routing_only = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "ask_route", "confidence": 0.38},
-                    {"name": "inform_patient", "confidence": 0.36}]
-    for entities, ranking in [(condition, mixed), ([], routing_only)]:
-        reply, _ = run(ActionOfferTopics(), make_tracker(message, "nlu_fallback", entities, ranking=ranking))
-        assert reply.meta["declined"] is True and reply.buttons, (entities, ranking)
+def test_low_confidence_without_a_condition_only_offers_topics():
+    ranking = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "ask_route", "confidence": 0.38},
+               {"name": "inform_patient", "confidence": 0.36}]
+    reply, _ = run(ActionOfferTopics(), make_tracker("she is 41, what now", "nlu_fallback", ranking=ranking))
+    assert reply.meta["declined"] is True and reply.meta["unit_ids"] == [] and reply.buttons
+
+
+def test_patient_details_with_a_condition_route_the_condition_the_words_name():
+    message = "cancer of the womb, the patient is 55"
+    tracker = make_tracker(message, "inform_patient", [entity("condition", "cancer", message=message),
+                                                       entity("age", "55", message=message)])
+    reply, slots = run(ActionHandlePatientInfo(), tracker)
+    assert reply.meta["unit_ids"] == ["smc_gynecologic_cancer_center"], reply.text
+    assert slots["patient_age"] == 55.0
