@@ -10,8 +10,8 @@ phrasings, so it is the authority for what counts as a condition, a service or a
 - another extractor's condition, service or age is kept as it is when the matcher finds one of the same
   kind overlapping it, and dropped when it does not: a condition or service the store does not know
   cannot be routed or answered anyway, and a number not said as an age is not the patient's age;
-- places and relations are kept as they are (a hospital the store does not know is still worth an
-  answer that says the pages don't cover it; the matcher reads who the patient is from the text);
+- places and relations are kept as they are: the actions resolve a place against the store themselves,
+  and read who the patient is from the text with the matcher;
 - the matcher's finds that no kept entity overlaps are added, with the store's canonical names.
 """
 from __future__ import annotations
@@ -41,8 +41,6 @@ ENTITY_OF_KIND = {
 }
 # NLU entities that other extractors find only where the store's vocabulary confirms them
 CONFIRMED_ENTITIES = {"condition", "service", "age"}
-
-
 _POSSESSIVE = re.compile(r"^(?:my|our|his|her|their)\s+", re.IGNORECASE)
 _WORD = re.compile(r"[\w'’-]+")
 
