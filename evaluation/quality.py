@@ -54,6 +54,10 @@ def run_nlu_test(model: Path, out_dir: Path, test_file: Path = TEST_NLU) -> dict
     common.run_logged([common.RASA, "test", "nlu", "--nlu", str(test_file), "--model", str(model),
                        "--out", str(out_dir), "--successes", "--no-plot"], out_dir / "rasa-test-nlu.log")
     result = read_nlu_results(out_dir)
+    # what the actions receive: the pipeline's merged entities, scored entity by entity (evaluation/entities.py)
+    common.run_logged([common.PYTHON, "-m", "evaluation.entities", "--model", str(model), "--nlu", str(test_file),
+                       "--json", str(out_dir / "pipeline_entities.json")], out_dir / "pipeline-entities.log")
+    result["pipeline_entities"] = json.loads((out_dir / "pipeline_entities.json").read_text())
     result["seconds"] = round(time.monotonic() - started, 1)
     return result
 
@@ -429,11 +433,7 @@ def headline(system: dict[str, Any]) -> dict[str, float | None]:
     nlu = system.get("nlu") or {}
     intents = nlu.get("intents") or {}
     entities = nlu.get("entities") or {}
-    entity_f1 = None
-    main = main_entity_extractor(entities)
-    if main:
-        figures = entities[main]
-        entity_f1 = (figures.get("weighted_avg") or figures.get("micro_avg") or {}).get("f1-score")
+    entity_f1 = ((nlu.get("pipeline_entities") or {}).get("micro") or {}).get("f1")
     bot = system.get("bot") or {}
     routing = bot.get("routing") or {}
     declines = bot.get("declines") or {}
@@ -442,7 +442,7 @@ def headline(system: dict[str, Any]) -> dict[str, float | None]:
         "intent_accuracy": intents.get("accuracy"),
         "intent_f1_macro": (intents.get("macro_avg") or {}).get("f1-score"),
         "intent_f1_weighted": (intents.get("weighted_avg") or {}).get("f1-score"),
-        "entity_f1_weighted": entity_f1,
+        "entity_f1": entity_f1,
         "routing_accuracy": routing.get("accuracy"),
         "out_of_domain_declined": (declines.get("out_of_domain") or {}).get("declined_share"),
         "in_domain_wrongly_declined": (declines.get("in_domain") or {}).get("wrongly_declined_share"),
@@ -454,7 +454,7 @@ HEADLINE_LABELS = {
     "intent_accuracy": ("NLU intent accuracy (held-out)", True),
     "intent_f1_macro": ("NLU intent F1, macro average", True),
     "intent_f1_weighted": ("NLU intent F1, weighted average", True),
-    "entity_f1_weighted": ("NLU entity F1, weighted average (DIETClassifier)", True),
+    "entity_f1": ("NLU entity F1, as the bot outputs them (exact type and span)", True),
     "routing_accuracy": ("Routing: share routed right", True),
     "out_of_domain_declined": ("Out-of-domain messages declined", True),
     "in_domain_wrongly_declined": ("In-domain messages wrongly declined", False),
@@ -552,6 +552,16 @@ def render_markdown(results: dict[str, Any]) -> str:
                                [[p["intent"], p["predicted"], p["count"], fmt(p["share_of_intent"], percent=True),
                                  (p["examples"] or [""])[0]] for p in pairs]) if pairs else "No confusions.", ""]
         lines += ["### Entities", ""]
+        lines += ["As the bot outputs them (all extractors merged, as the actions receive them; an entity is right "
+                  "with the annotated type, start and end):", ""]
+        pipeline_rows = []
+        for s in systems:
+            pipeline = nlu[s].get("pipeline_entities") or {}
+            for entity, v in [("all (micro)", pipeline.get("micro") or {})] + sorted((pipeline.get("per_entity") or {}).items()):
+                pipeline_rows.append([s, entity, fmt(v.get("precision")), fmt(v.get("recall")), fmt(v.get("f1")),
+                                      fmt(v.get("support"))])
+        lines += [md_table(["system", "entity", "precision", "recall", "F1", "support"], pipeline_rows), ""]
+        lines += ["Per extractor, as `rasa test nlu` scores them (token by token):", ""]
         entity_rows = []
         for s in systems:
             for extractor, figures in sorted(nlu[s]["entities"].items()):

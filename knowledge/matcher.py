@@ -274,7 +274,10 @@ class TermMatcher:
             for match_id, start, end in self._phrases(normalised):
                 label = self._labels[self._nlp.vocab.strings[match_id]]
                 start_char = kept[start].idx
-                end_char = kept[end - 1].idx + len(kept[end - 1].text)
+                # a token can carry a full stop the tokenizer left on it ("CAR-T." at the end of a
+                # sentence); the match is the term without it
+                last_word = kept[end - 1].text
+                end_char = kept[end - 1].idx + len(last_word.rstrip(".,;:!?") or last_word)
                 surface = text[start_char:end_char]
                 if label.case_sensitive_text is not None and " ".join(surface.split()) != label.case_sensitive_text:
                     continue
@@ -396,7 +399,11 @@ class TermMatcher:
 
 
 def _longest_non_overlapping(matches: list[TermMatch]) -> list[TermMatch]:
-    ranked = sorted(matches, key=lambda m: (-(m.end - m.start), m.fuzzy, _KIND_PRIORITY.index(m.kind), m.start))
+    # Longest in words first, so that kind priority settles two overlapping names of as many words
+    # ("skin cancer surgery": the condition "skin cancer", not the service "cancer surgery"); then
+    # longest in characters.
+    ranked = sorted(matches, key=lambda m: (-len(m.text.split()), m.fuzzy, _KIND_PRIORITY.index(m.kind),
+                                            -(m.end - m.start), m.start))
     chosen: list[TermMatch] = []
     for match in ranked:
         if all(match.end <= other.start or match.start >= other.end for other in chosen):

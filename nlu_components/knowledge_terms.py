@@ -1,18 +1,20 @@
-"""Entities checked against the knowledge store's vocabulary, and added where the statistical extractor
-missed them.
+"""Conditions, services and ages as the knowledge store's term matcher reads them.
 
 DIET learns entities from the training examples. It misses what it never saw (a rare condition name, an
-unusual alias, a misspelling such as "neuroblastma"), and it tags words that only sit where entities
-usually sit ("keeps *changing* colour", "the *side* of my nose", "diagnosed *3* weeks ago" as an age).
-The knowledge store's spaCy term matcher knows every name, alias and common misspelling, and the age
-phrasings, so it is the authority for what counts as a condition, a service or an age:
+unusual alias, a misspelling such as "neuroblastma"), tags words that only sit where entities usually
+sit ("keeps *changing* colour", "diagnosed *3* weeks ago" as an age), and where a name has several words
+its span wobbles from one training to the next ("biopsy" or "skin biopsy", "cord blood" or "cord blood
+transplants"). The knowledge store's spaCy term matcher knows every name, alias and common misspelling,
+and the age phrasings, so it is the extractor of record for what the actions route and answer on:
 
-- another extractor's condition, service or age is kept as it is when the matcher finds one of the same
-  kind overlapping it, and dropped when it does not: a condition or service the store does not know
-  cannot be routed or answered anyway, and a number not said as an age is not the patient's age;
-- places and relations are kept as they are: the actions resolve a place against the store themselves,
-  and read who the patient is from the text with the matcher;
-- the matcher's finds that no kept entity overlaps are added, with the store's canonical names.
+- conditions, services and ages are the matcher's, with its span (the number of an age, the whole
+  "cord blood transplants") and the store's canonical name as the value ("melanomma" -> "melanoma",
+  "haplo transplants" -> "haploidentical transplant"); the same message always gives the same entities,
+  and a slot never holds a name the store cannot resolve. Other extractors' conditions, services and
+  ages are dropped (DIET still learns them: the annotations help it tell the intents apart);
+- places and relations are other extractors' where they found them: the actions resolve a place against
+  the store themselves, and read who the patient is from the text with the matcher; the matcher's places
+  and relations are added where no kept entity overlaps them.
 """
 from __future__ import annotations
 
@@ -39,8 +41,8 @@ ENTITY_OF_KIND = {
     "age": "age",
     "relation": "relation",
 }
-# NLU entities that other extractors find only where the store's vocabulary confirms them
-CONFIRMED_ENTITIES = {"condition", "service", "age"}
+# NLU entities only the store's matcher gives (other extractors' are replaced by its)
+MATCHER_ENTITIES = {"condition", "service", "age"}
 _POSSESSIVE = re.compile(r"^(?:my|our|his|her|their)\s+", re.IGNORECASE)
 _WORD = re.compile(r"[\w'’-]+")
 
@@ -81,7 +83,8 @@ def overlaps(entity: dict[str, Any], start: int, end: int) -> bool:
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
 class KnowledgeTermExtractor(GraphComponent, EntityExtractorMixin):
-    """Keeps the condition, service and age entities the term matcher confirms, and adds its finds."""
+    """Gives the matcher's conditions, services and ages, and its places and relations where no other
+    extractor found one."""
 
     def __init__(self, matcher: TermMatcher) -> None:
         self.matcher = matcher
@@ -91,25 +94,29 @@ class KnowledgeTermExtractor(GraphComponent, EntityExtractorMixin):
                execution_context: ExecutionContext) -> "KnowledgeTermExtractor":
         return cls(get_matcher())
 
-    @staticmethod
-    def confirmed(entity: dict[str, Any], store_entities: list[dict[str, Any]]) -> bool:
-        """Whether `entity`, from another extractor, may stand: it is not one the store must confirm, or
-        a store match of the same kind overlaps it."""
-        if "start" not in entity or entity.get("entity") not in CONFIRMED_ENTITIES:
-            return True
-        return any(s["entity"] == entity["entity"] and overlaps(entity, s["start"], s["end"]) for s in store_entities)
+    def store_entities(self, text: str) -> list[dict[str, Any]]:
+        """The matcher's non-overlapping finds in `text` as NLU entities (longer spans win)."""
+        extractor = self.__class__.__name__
+        return [e for e in (entity_from_match(m, self.matcher, extractor) for m in self.matcher.find(text)) if e]
+
+    def merge(self, text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """`entities` from the other extractors, with the matcher's conditions, services and ages in place
+        of theirs, and the matcher's other finds where none of theirs overlaps."""
+        found = self.store_entities(text)
+        authoritative = [e for e in found if e["entity"] in MATCHER_ENTITIES]
+        kept = [e for e in entities if e.get("entity") not in MATCHER_ENTITIES
+                and not any(overlaps(e, s["start"], s["end"]) for s in authoritative)]
+        merged = kept + authoritative
+        for entity in found:
+            if entity["entity"] not in MATCHER_ENTITIES and \
+                    not any(overlaps(e, entity["start"], entity["end"]) for e in merged):
+                merged.append(entity)
+        return sorted(merged, key=lambda e: e.get("start", 0))
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
             if not text or text.startswith("/"):
                 continue
-            extractor = self.__class__.__name__
-            store_entities = [e for e in (entity_from_match(m, self.matcher, extractor)
-                                          for m in self.matcher.find_all(text)) if e]
-            entities = [e for e in message.get(ENTITIES, []) if self.confirmed(e, store_entities)]
-            for entity in store_entities:
-                if not any(overlaps(e, entity["start"], entity["end"]) for e in entities):
-                    entities.append(entity)
-            message.set(ENTITIES, sorted(entities, key=lambda e: e.get("start", 0)), add_to_output=True)
+            message.set(ENTITIES, self.merge(text, message.get(ENTITIES, [])), add_to_output=True)
         return messages

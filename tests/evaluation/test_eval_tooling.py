@@ -16,7 +16,7 @@ from settings import PROJECT_ROOT
 if str(PROJECT_ROOT) not in sys.path:  # `evaluation` is not an installed package
     sys.path.insert(0, str(PROJECT_ROOT))
 
-from evaluation import bench, common, loadclient, quality  # noqa: E402
+from evaluation import bench, common, entities, loadclient, quality  # noqa: E402
 
 
 # --- the data files ----------------------------------------------------------------------------------
@@ -386,3 +386,18 @@ def test_smoke_subset_of_the_test_stories(tmp_path):
         stories = yaml.safe_load(subset.read_text())["stories"]
         expected = (yaml.safe_load(original.read_text()).get("stories") or [])[:2]
         assert stories == expected
+
+
+def test_entity_scores_count_exact_type_and_span_only():
+    texts = ["my son has skin cancer", "what happens in a skin biopsy"]
+    gold = [[("relation", 3, 6), ("condition", 11, 22)], [("service", 18, 29)]]
+    predicted = [[("relation", 3, 6), ("condition", 16, 22)],   # "cancer" of "skin cancer": wrong span
+                 [("service", 18, 29), ("hospital", 0, 4)]]     # right service, one extra entity
+    figures = entities.score(texts, gold, predicted)
+    micro = figures["micro"]
+    assert (micro["support"], round(micro["precision"], 3), round(micro["recall"], 3)) == (3, 0.5, 0.667)
+    assert figures["per_entity"]["condition"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 1}
+    assert figures["per_entity"]["service"]["f1"] == 1.0
+    assert figures["per_entity"]["hospital"]["support"] == 0
+    assert figures["differing_examples"][0] == {"text": texts[0], "missed": ["condition:'skin cancer'"],
+                                                "extra": ["condition:'cancer'"]}

@@ -3,6 +3,8 @@
 - every intent the domain and stories rely on has enough training examples and test messages;
 - no test message is also a training example (compared case-, whitespace- and punctuation-insensitively);
 - every entity annotation parses into a known entity type and lines up with the tokenizer's tokens;
+- conditions, services and ages are annotated as the pipeline's extractor of record (the knowledge
+  store's term matcher) reads them, in the NLU data and in the test stories;
 - inquiry references have the documented format.
 """
 from __future__ import annotations
@@ -158,3 +160,26 @@ def test_unannotated_references_are_absent(train, test_data):
             annotated = {e["value"] for e in message.get("entities", []) if e["entity"] == "reference"}
             for match in re.findall(r"\bKR-\w{10}\b", message.get("text"), re.IGNORECASE):
                 assert match in annotated, f"unannotated reference {match!r} in {message.get('text')!r}"
+
+
+def test_conditions_services_and_ages_are_annotated_as_the_pipeline_reads_them():
+    """A span taught one way and tested another makes the conversation tests fail on entities that the
+    bot reads correctly; `python -m nlu_components.annotations --fix` rewrites the differences."""
+    from nlu_components.annotations import differences
+
+    found = differences()
+    assert not found, f"{len(found)} annotations differ from the term extractor's output:\n" + "\n".join(
+        f"{d.path.relative_to(ROOT)}:{d.line + 1}: {d.old!r} -> {d.new!r}" for d in found[:20])
+
+
+def test_the_annotation_check_finds_a_span_that_differs(tmp_path):
+    """The check above can fail: a story that annotates "biopsy" of "skin biopsy" is found and rewritten."""
+    from nlu_components.annotations import apply, differences
+
+    story = tmp_path / "test_example.yml"
+    story.write_text('stories:\n  - story: x\n    steps:\n      - user: |\n          what happens in a skin '
+                     '[biopsy](service), is it painful?\n        intent: ask_skin_biopsy\n', encoding="utf-8")
+    [found] = differences(nlu_files=[], story_files=[story])
+    assert found.new == "what happens in a [skin biopsy](service), is it painful?"
+    apply([found])
+    assert differences(nlu_files=[], story_files=[story]) == []

@@ -1,4 +1,5 @@
-"""The knowledge-store term extractor adds what DIET missed, with the store's canonical values."""
+"""The knowledge-store term extractor: the matcher's conditions, services and ages in place of DIET's,
+with the store's spans and canonical values; DIET's places and relations kept."""
 from __future__ import annotations
 
 from rasa.shared.nlu.constants import ENTITIES, TEXT
@@ -28,12 +29,13 @@ def test_services_and_places_get_canonical_names():
     assert found == {"service": "CAR-T cell therapy", "hospital": "Samsung Medical Center"}
 
 
-def test_what_diet_already_found_is_kept_not_duplicated():
+def test_diets_condition_is_replaced_not_duplicated():
     text = "my son has leukaemia"
-    diet = [{"entity": "condition", "start": 11, "end": 20, "value": "leukemia", "extractor": "DIETClassifier"}]
-    entities = extract(text, diet)
+    diet_condition = [{"entity": "condition", "start": 11, "end": 20, "value": "leukaemia", "extractor": "DIETClassifier"}]
+    entities = extract(text, diet_condition)
     conditions = [e for e in entities if e["entity"] == "condition"]
-    assert len(conditions) == 1 and conditions[0]["extractor"] == "DIETClassifier"
+    assert len(conditions) == 1
+    assert conditions[0]["extractor"] == "KnowledgeTermExtractor" and conditions[0]["value"] == "leukemia"
     assert any(e["entity"] == "relation" for e in entities)
 
 
@@ -57,11 +59,11 @@ def test_a_number_that_is_not_said_as_an_age_is_dropped():
     assert {e["entity"] for e in entities} == {"relation", "condition"}
 
 
-def test_an_age_the_store_confirms_is_kept_as_diet_tagged_it():
+def test_an_age_said_as_an_age_is_the_number_whatever_diet_tagged():
     text = "my son is 7 and has leukemia"
-    entities = extract(text, [diet(text, "7", "age")])
-    ages = [e for e in entities if e["entity"] == "age"]
-    assert ages == [diet(text, "7", "age")]
+    for tagged in ([], [diet(text, "7", "age")], [diet(text, "son is 7", "age")]):
+        ages = [(e["start"], e["end"], e["value"]) for e in extract(text, tagged) if e["entity"] == "age"]
+        assert ages == [(text.index("7"), text.index("7") + 1, "7")], tagged
 
 
 def test_words_the_store_does_not_know_are_not_conditions_or_services():
@@ -71,13 +73,27 @@ def test_words_the_store_does_not_know_are_not_conditions_or_services():
     assert [(e["entity"], e["value"]) for e in entities] == [("condition", "suspicious mole or skin spot")]
 
 
-def test_a_confirmed_diet_entity_keeps_its_span_and_value():
-    """Training data annotates "[cord blood](service) [transplant](service)": the store's longer match
-    confirms both and replaces neither."""
-    text = "is cord blood transplant possible for my son?"
-    tagged = [diet(text, "cord blood", "service", "umbilical cord blood transplant"),
-              diet(text, "transplant", "service", "hematopoietic stem cell transplantation")]
-    assert [e for e in extract(text, tagged) if e["entity"] == "service"] == tagged
+def test_a_name_of_several_words_is_one_entity_whatever_diet_tagged():
+    """DIET's span of a multi-word name wobbles between trainings ("biopsy" or "skin biopsy", "cord blood"
+    and "transplant"); the entities must not."""
+    cases = {
+        "what happens in a skin biopsy, is it painful?": (["biopsy"], ["skin biopsy"], ["skin", "biopsy"]),
+        "is cord blood transplant possible for my son?": (["cord blood", "transplant"], ["cord blood transplant"],
+                                                          ["transplant"]),
+    }
+    for text, taggings in cases.items():
+        outputs = [extract(text, [diet(text, word, "service") for word in words]) for words in taggings + ([],)]
+        services = [[(text[e["start"]:e["end"]], e["value"]) for e in out if e["entity"] == "service"]
+                    for out in outputs]
+        assert len(services[0]) == 1 and all(found == services[0] for found in services), (text, services)
+    assert services[0] == [("cord blood transplant", "umbilical cord blood transplant")]
+
+
+def test_a_relation_diet_found_is_kept_and_an_overlapping_one_gives_way_to_a_condition():
+    text = "my mum has breast cancer"
+    entities = extract(text, [diet(text, "mum", "relation", "mother"), diet(text, "breast", "relation")])
+    assert [(e["entity"], text[e["start"]:e["end"]]) for e in entities] == [
+        ("relation", "mum"), ("condition", "breast cancer")]
 
 
 def test_a_diet_entity_of_the_wrong_kind_gives_way_to_the_store():
