@@ -7,7 +7,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import latest_entity
+from actions.context import latest_entity, patient_cue_in_message, patient_slots
 from actions.replies import STORE_DOWN, bullet_list, send_meta, source_line
 from actions.store import StoreUnavailable, query_store
 from knowledge.queries import (
@@ -119,19 +119,28 @@ def place_name(place: HospitalRef | UnitRef | None) -> str:
     return place.name if place else ""
 
 
-def topic_facts(session, topic: str, place) -> list[Fact]:
-    """The facts answering `topic` (at `place`, when one is named), unique, best first."""
+def serving(items: list, unit_of, age_group: str | None) -> list:
+    """The items whose unit serves a patient of `age_group` ("our 11 year old needs a transplant": not
+    the adults' units); all of them when the age is not known."""
+    return [item for item in items if unit_of(item) is None or unit_of(item).serves(age_group)]
+
+
+def topic_facts(session, topic: str, place, age_group: str | None = None) -> list[Fact]:
+    """The facts answering `topic` (at `place`, when one is named; for the patient's age group, when
+    known), unique, best first."""
     facts = facts_by_topic(session, topic, **place_filter(place))
     if topic == "multidisciplinary_team":
         facts += facts_by_topic(session, "partner_departments", **place_filter(place))
     if topic == "about":
         facts += facts_by_topic(session, "research", **place_filter(place))
-    unique = {fact.id: fact for fact in facts}
-    return list(unique.values())
+    unique = list({fact.id: fact for fact in facts}.values())
+    # nothing about this age group: what the pages say at all, each fact naming its unit
+    return serving(unique, lambda fact: fact.unit, age_group) or unique
 
 
-def compose_topic_answer(session, topic: str, place) -> tuple[str, list[str], list[str]]:
-    """The answer text for `topic`, the unit ids it is about and the seed files it cites."""
+def compose_topic_answer(session, topic: str, place, age_group: str | None = None) -> tuple[str, list[str], list[str]]:
+    """The answer text for `topic` (for a patient of `age_group` when known), the unit ids it is about
+    and the seed files it cites."""
     title = TOPIC_TITLE.get(topic, topic.replace("_", " "))
     where = f" at {place_name(place)}" if place else ""
     lines: list[str] = []
@@ -139,18 +148,25 @@ def compose_topic_answer(session, topic: str, place) -> tuple[str, list[str], li
     unit_ids: list[str] = []
     if topic == "transplant" and place is None:
         overview = transplant_kinds(session)
-        lines.append("Here is what the pages say about stem-cell (bone marrow) transplants:")
-        lines += [f"- {fact_line(fact)}" for fact in overview.facts[:3]]
-        kinds = [kind for kind in overview.kinds if kind.offered_by]
+        overview_facts = serving(list(overview.facts), lambda fact: fact.unit, age_group)[:3]
+        kinds = [(kind, serving(list(kind.offered_by), lambda o: o.unit, age_group)) for kind in overview.kinds]
+        kinds = [(kind, offered_by) for kind, offered_by in kinds if offered_by]
+        if not overview_facts and not kinds:  # nothing for this age group: what the pages say at all
+            age_group = None
+            overview_facts = list(overview.facts)[:3]
+            kinds = [(kind, list(kind.offered_by)) for kind in overview.kinds if kind.offered_by]
+        lines.append("Here is what the pages say about stem-cell (bone marrow) transplants"
+                     + {"child": " for children and adolescents", "adult": " for adults"}.get(age_group, "") + ":")
+        lines += [f"- {fact_line(fact)}" for fact in overview_facts]
         if kinds:
             lines.append("Kinds of transplant and donor types named on the pages:")
-            for kind in kinds:
-                where_done = ", ".join(dict.fromkeys(f"{o.unit.full_name} ({o.unit.hospital_name})" for o in kind.offered_by))
+            for kind, offered_by in kinds:
+                where_done = ", ".join(dict.fromkeys(f"{o.unit.full_name} ({o.unit.hospital_name})" for o in offered_by))
                 lines.append(f"- {kind.service.name}: {kind.service.description} ({where_done})")
-                files += [o.source.file for o in kind.offered_by]
-                unit_ids += [o.unit.id for o in kind.offered_by]
-        files += [fact.source.file for fact in overview.facts[:3]]
-        unit_ids += [fact.unit.id for fact in overview.facts[:3] if fact.unit]
+                files += [o.source.file for o in offered_by]
+                unit_ids += [o.unit.id for o in offered_by]
+        files += [fact.source.file for fact in overview_facts]
+        unit_ids += [fact.unit.id for fact in overview_facts if fact.unit]
     elif topic == "follow_up":
         steps = follow_up_care(session, place.id if isinstance(place, UnitRef) else None)
         if isinstance(place, HospitalRef):
@@ -171,7 +187,7 @@ def compose_topic_answer(session, topic: str, place) -> tuple[str, list[str], li
             lines.insert(lines_before, "The contact details the pages give:")
             lines.append("You can also send a referral inquiry here, and an international coordinator will answer it.")
     if not lines:
-        facts = topic_facts(session, topic, place)[:MAX_FACTS]
+        facts = topic_facts(session, topic, place, age_group)[:MAX_FACTS]
         if facts:
             lines.append(f"Here is what the hospitals' pages say about {title}{where}:")
             lines += [f"- {fact_line(fact)}" for fact in facts]
@@ -192,18 +208,21 @@ class ActionAnswerTopic(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         intent = tracker.latest_message.get("intent") or {}
         topic = TOPIC_OF_INTENT.get(intent.get("name", ""), "about")
+        cue = patient_cue_in_message(tracker)
         try:
             def work(session):
                 place = place_in_message(tracker, session)
-                return (place, *compose_topic_answer(session, topic, place))
+                return (place, *compose_topic_answer(session, topic, place, cue.age_group))
             place, text, unit_ids, files = query_store(work)
         except StoreUnavailable:
             dispatcher.utter_message(text=STORE_DOWN)
             return []
         dispatcher.utter_message(text=text, buttons=[] if files else COORDINATOR_BUTTON)
         send_meta(dispatcher, intent, topic=topic, unit_ids=unit_ids, sources=files, declined=not files)
+        remembered = [SlotSet(k, v) for k, v in patient_slots(cue).items()
+                      if cue.known and (v is not None or k != "relation")]
         return [SlotSet("last_topic", topic), SlotSet("service", SERVICE_OF_TOPIC.get(topic)),
-                SlotSet("hospital", place.id if place else tracker.get_slot("hospital"))]
+                SlotSet("hospital", place.id if place else tracker.get_slot("hospital")), *remembered]
 
 
 class ActionAnswerFigures(Action):

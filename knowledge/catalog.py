@@ -81,6 +81,8 @@ class Condition:
     implies_age_group: str | None
     terms: tuple[Term, ...]
     where: str
+    # lay descriptions with gaps ("platelet * low|dropping"): see TermMatcher._find_descriptions
+    descriptions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -376,6 +378,19 @@ class _Entry:
             self.fail(f"field {key!r} must be one of {', '.join(options)}, got {value!r}")
         return value
 
+    def descriptions(self, key: str) -> tuple[str, ...]:
+        """Lay description patterns: words or alternatives ("low|dropping") and gaps ("*"), not
+        starting or ending with a gap."""
+        value = self.data.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self.fail(f"field {key!r} must be a list of patterns")
+        patterns = tuple(normalise_whitespace(v) for v in value)
+        for pattern in patterns:
+            slots = pattern.split(" ")
+            if slots[0] == "*" or slots[-1] == "*" or "" in (a for slot in slots for a in slot.split("|")):
+                self.fail(f"pattern {pattern!r} in {key!r} must start and end with a word, without empty alternatives")
+        return patterns
+
     def id_list(self, key: str) -> tuple[str, ...]:
         value = self.data.get(key) or []
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -518,11 +533,13 @@ def _load_vocabulary(catalog: Catalog, vocabulary_dir: Path) -> None:
     data = _read_yaml(path)
     _check_top_level(data, path, {"conditions"})
     for raw, where in _entries(data, "conditions", path):
-        e = _Entry(raw, where, {"id", "name", "category", "parent", "aliases", "misspellings", "implies_age_group"})
+        e = _Entry(raw, where, {"id", "name", "category", "parent", "aliases", "misspellings", "implies_age_group",
+                                "descriptions"})
         name = e.text("name")
         condition = Condition(
             e.ident(), name, e.ident("category"), e.ident("parent", False),
             e.choice("implies_age_group", AGE_GROUPS, False), e.terms(name, "aliases", "misspellings"), where,
+            e.descriptions("descriptions"),
         )
         _add_unique(catalog.conditions, condition, "condition")
 

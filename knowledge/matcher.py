@@ -53,6 +53,14 @@ _PERSON_WORDS = ["woman", "man", "female", "male", "lady", "girl", "boy", "adult
 _AGE_FILLER_WORDS = {"only", "just", "now", "already", "recently"}
 
 
+# words a gap ("*") in a lay description may skip: "platelets are really low"
+_DESCRIPTION_GAP = 3
+# "cancer of the lung", "tumour in both lungs", "carcinoma of her ovary" (see _find_cancer_of)
+_CANCER_HEADS = {"cancer", "tumor", "carcinoma", "malignancy"}
+_CANCER_OF = {"of", "in", "on"}
+_ORGAN_DETERMINERS = {"the", "both", "his", "her", "my", "their", "our", "a", "one", "left", "right", "its"}
+
+
 @dataclass(frozen=True)
 class TermMatch:
     """One thing found in the text.
@@ -151,6 +159,7 @@ class TermMatcher:
         self._known_words = set(catalog.known_words)
         self._stop_words = {w.lower() for w in STOP_WORDS}
         self._labels: dict[str, _Label] = {}
+        self._labels_by_id: dict[tuple[str, str], _Label] = {}
         self._phrases = PhraseMatcher(self._nlp.vocab, attr="ORTH")
         self._lexicon: set[str] = set()  # normalised words of names, for the fuzzy fallback
         self._lexicon_by_initial: dict[str, list[str]] = {}
@@ -164,6 +173,8 @@ class TermMatcher:
 
         self._ages = Matcher(self._nlp.vocab)
         self._add_age_patterns()
+        self._descriptions = [(self._labels_by_id[(CONDITION, c.id)], self._description_slots(pattern))
+                              for c in catalog.conditions.values() for pattern in c.descriptions]
 
     # --- building ------------------------------------------------------------------------------
 
@@ -191,6 +202,8 @@ class TermMatcher:
         label = _Label(kind, row_id, name, term.text if term.case_sensitive else None)
         key = f"{kind}|{row_id}|{label.case_sensitive_text or ''}"
         self._labels[key] = label
+        if label.case_sensitive_text is None:
+            self._labels_by_id[(kind, row_id)] = label
         self._phrases.add(key, [self._doc(self._nlp.vocab, words=words)])
         if kind == RELATION:
             self._relation_words.add(words[-1])
@@ -287,11 +300,67 @@ class TermMatcher:
                     fuzzy=any(corrected[start:end]), is_child=relation.is_child if relation else None,
                 ))
         candidates.extend(self._find_ages(doc, text))
+        candidates.extend(self._find_cancer_of(kept, words, text))
+        candidates.extend(self._find_descriptions(kept, words, text))
 
         chosen: list[TermMatch] = []
         for kind in _KIND_PRIORITY:
             chosen.extend(_longest_non_overlapping([m for m in candidates if m.kind == kind]))
         return sorted(chosen, key=lambda m: (m.start, -m.end, _KIND_PRIORITY.index(m.kind)))
+
+    def _condition_named(self, words: list[str]) -> _Label | None:
+        """The condition whose name or alias is exactly these normalised words, if any."""
+        for match_id, start, end in self._phrases(self._doc(self._nlp.vocab, words=words)):
+            label = self._labels[self._nlp.vocab.strings[match_id]]
+            if start == 0 and end == len(words) and label.kind == CONDITION and label.case_sensitive_text is None:
+                return label
+        return None
+
+    def _find_cancer_of(self, kept: list, words: list[str], text: str) -> list[TermMatch]:
+        """"cancer in both lungs", "a tumour of the food pipe", "carcinoma of her ovary": the condition
+        named "<organ> cancer" (or "<organ> tumor"), for every organ the vocabulary names that way,
+        without listing each "cancer of the ..." as an alias."""
+        found = []
+        for index, head in enumerate(words[:-2]):
+            if head not in _CANCER_HEADS or words[index + 1] not in _CANCER_OF:
+                continue
+            organ_start = index + 2
+            while organ_start < len(words) - 1 and words[organ_start] in _ORGAN_DETERMINERS:
+                organ_start += 1
+            for length in (3, 2, 1):
+                organ = words[organ_start:organ_start + length]
+                if len(organ) < length or any(w in self._relation_words for w in organ):
+                    continue  # "tumor in children" is not a "children tumor"
+                label = next(filter(None, (self._condition_named(organ + [noun])
+                                           for noun in dict.fromkeys([head, "cancer"]))), None)
+                if label:
+                    last = kept[organ_start + length - 1]
+                    end_char = last.idx + len(last.text.rstrip(".,;:!?") or last.text)
+                    found.append(TermMatch(CONDITION, label.id, label.name, text[kept[index].idx:end_char],
+                                           kept[index].idx, end_char))
+                    break
+        return found
+
+    def _description_slots(self, pattern: str) -> list[frozenset[str] | None]:
+        """A description pattern as slots: the normalised alternatives of a word, or None for a gap."""
+        return [None if slot == "*" else frozenset(self._normalise_word(word) or word for word in slot.split("|"))
+                for slot in pattern.split(" ")]
+
+    def _find_descriptions(self, kept: list, words: list[str], text: str) -> list[TermMatch]:
+        """Lay descriptions of a condition with words in between ("her platelets are really low", "his
+        white cells keep dropping"): each word slot in order, a gap ("*") skipping up to
+        _DESCRIPTION_GAP words."""
+        found = []
+        for label, slots in self._descriptions:
+            for start in range(len(words)):
+                end = _match_slots(slots, words, start)
+                if end is not None:
+                    last = kept[end - 1]
+                    end_char = last.idx + len(last.text.rstrip(".,;:!?") or last.text)
+                    found.append(TermMatch(CONDITION, label.id, label.name, text[kept[start].idx:end_char],
+                                           kept[start].idx, end_char))
+                    break
+        return found
 
     def find(self, text: str) -> list[TermMatch]:
         """Non-overlapping matches in text order: longer spans win, then kind priority (unit > ... > relation)."""
@@ -396,6 +465,22 @@ class TermMatcher:
     def adult_from_age(self) -> int:
         """The age from which a patient is routed as an adult (18)."""
         return self._catalog.adult_from_age
+
+
+def _match_slots(slots: list[frozenset[str] | None], words: list[str], start: int) -> int | None:
+    """Where a description's slots matched from `start` end (exclusive), shortest match, or None."""
+    if not slots:
+        return start
+    slot, rest = slots[0], slots[1:]
+    if slot is None:
+        for skip in range(_DESCRIPTION_GAP + 1):
+            end = _match_slots(rest, words, start + skip)
+            if end is not None:
+                return end
+        return None
+    if start < len(words) and words[start] in slot:
+        return _match_slots(rest, words, start + 1)
+    return None
 
 
 def _longest_non_overlapping(matches: list[TermMatch]) -> list[TermMatch]:

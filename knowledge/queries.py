@@ -103,6 +103,11 @@ class UnitRef:
     full_name: str
     hospital_id: str
     hospital_name: str
+    serves_age_group: str | None = None  # 'child' or 'adult' where the unit serves only that group
+
+    def serves(self, age_group: str | None) -> bool:
+        """Whether a patient of `age_group` (None: not known) can be seen here."""
+        return age_group is None or self.serves_age_group in (None, age_group)
 
 
 @dataclass(frozen=True)
@@ -322,7 +327,8 @@ class _Snapshot:
     @cached_property
     def units(self) -> dict[str, UnitRef]:
         return {
-            u.id: UnitRef(u.id, u.name, u.kind, u.full_name, u.hospital_id, self.hospitals[u.hospital_id].name)
+            u.id: UnitRef(u.id, u.name, u.kind, u.full_name, u.hospital_id, self.hospitals[u.hospital_id].name,
+                          u.serves_age_group)
             for u in self.unit_rows.values()
         }
 
@@ -539,6 +545,8 @@ def route_patient(
     child_routes = _routes_for_condition(snapshot, condition.id, CHILD)
     adult_routes = _routes_for_condition(snapshot, condition.id, ADULT)
     routes, needs_age = _merge_age_groups(child_routes, adult_routes)
+    if needs_age and service is not None:
+        routes, needs_age = _narrow_by_service(snapshot, routes, service)
     if condition.category == "cancer":
         explanation = (
             f"{_condition_explanation(condition, ADULT, [])} For children and adolescents (under "
@@ -587,6 +595,18 @@ def _routes_for_condition(snapshot: _Snapshot, condition_id: str, age_group: str
         routes.append(Route(snapshot.units[row.unit_id], None if row.age_group == "any" else row.age_group,
                             row.reason, note, (snapshot.sources[row.source_id],), row.as_of))
     return routes
+
+
+def _narrow_by_service(snapshot: _Snapshot, routes: list[Route], service: ServiceRef) -> tuple[list[Route], bool]:
+    """Routes for an unknown age, narrowed to the units the pages say offer the service named with the
+    condition ("ovarian cancer surgery", "skin cancer ... Mohs surgery"), so that the age need not be
+    asked. Not when only the children's routes would be left: the children's unit takes every childhood
+    cancer, so a service alone does not make the patient a child."""
+    offering_units = {o.unit.id for o in snapshot.offerings(service_ids=snapshot.service_descendants(service.id))}
+    narrowed = [r for r in routes if offering_units & ({r.unit.id} | set(snapshot.unit_descendants(r.unit.id)))]
+    if not narrowed or all(r.age_group == CHILD for r in narrowed):
+        return routes, True
+    return narrowed, {CHILD, ADULT} <= {r.age_group for r in narrowed}
 
 
 def _merge_age_groups(child_routes: list[Route], adult_routes: list[Route]) -> tuple[list[Route], bool]:

@@ -87,6 +87,19 @@ def test_transplant_answer_lists_donor_types_with_figures_and_source():
     assert slots["last_topic"] == "transplant" and slots["service"] == "hsct"
 
 
+def test_transplant_answer_for_a_child_names_the_childrens_unit_not_the_adults():
+    reply, slots = run(ActionAnswerTopic(), make_tracker("our 11 year old needs a stem cell transplant", "ask_transplant"))
+    assert "snuh_pediatric_hmo" in reply.meta["unit_ids"]
+    assert not {"snuh_hmo_hematology", "snuh_hmo_medical_oncology"} & set(reply.meta["unit_ids"]), reply.meta["unit_ids"]
+    assert "for children and adolescents" in reply.text and PEDIATRIC_PAGE in reply.meta["sources"]
+    assert slots["age_group"] == "child" and slots["patient_age"] == 11.0
+
+
+def test_transplant_answer_for_an_adult_names_the_adults_unit():
+    reply, _ = run(ActionAnswerTopic(), make_tracker("I am 52, which transplants could I get?", "ask_transplant"))
+    assert "snuh_pediatric_hmo" not in reply.meta["unit_ids"] and HMO_PAGE in reply.meta["sources"]
+
+
 def test_car_t_answer_says_since_2022():
     reply, _ = run(ActionAnswerTopic(), make_tracker("do you have car-t", "ask_car_t"))
     assert "2022" in reply.text and HMO_PAGE in reply.text

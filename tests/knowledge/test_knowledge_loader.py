@@ -137,6 +137,14 @@ def test_broken_vocabulary_names_its_file(tmp_path):
         load_catalog(CONTENT_DIR, vocabulary)
 
 
+def test_a_description_that_starts_with_a_gap_is_refused(tmp_path):
+    vocabulary = tmp_path / "vocabulary"
+    shutil.copytree(VOCABULARY_DIR, vocabulary)
+    _edit(vocabulary / "conditions.yml", '      - "platelet|platelets * low', '      - "* platelet|platelets * low')
+    with pytest.raises(ContentError, match=r"\(id 'benign_blood_disorder'\).*must start and end with a word"):
+        load_catalog(CONTENT_DIR, vocabulary)
+
+
 def test_an_invented_figure_is_refused(content_copy):
     _edit(content_copy / "snuh_hematology_oncology.yml", "    value: 3200\n", "    value: 3300\n")
     with pytest.raises(ContentError, match="value 3300 does not appear in the cited sentence"):

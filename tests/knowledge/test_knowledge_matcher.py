@@ -77,6 +77,7 @@ def test_services_are_found(matcher, text, service):
         "thank you very much",
         "can we meet the oncologist tomorrow",
         "what are your opening hours",
+        "operator",  # not a misspelling of "operation"
     ],
 )
 def test_ordinary_words_are_not_mistaken_for_terms(matcher, text):
@@ -86,6 +87,59 @@ def test_ordinary_words_are_not_mistaken_for_terms(matcher, text):
 def test_short_words_are_never_fuzzy_corrected(matcher):
     assert _found(matcher, "cancel", "condition") == []  # one letter from "cancer", but too short to guess
     assert _found(matcher, "cancre", "condition") == []
+
+
+@pytest.mark.parametrize(
+    "text, condition, span",
+    [
+        ("my dad is 65 with cancer of the food pipe", "esophageal_cancer", "cancer of the food pipe"),
+        ("he has cancer in both lungs, he's 80", "lung_cancer", "cancer in both lungs"),
+        ("a tumour in the brain", "brain_tumor", "tumour in the brain"),
+        ("they found a malignant tumor on her ovary.", "ovarian_cancer", "tumor on her ovary"),
+    ],
+)
+def test_cancer_of_an_organ_is_the_organs_cancer(matcher, text, condition, span):
+    """No alias lists "cancer in both lungs": the organ's own "<organ> cancer" name is found through it."""
+    [match] = [m for m in matcher.find(text) if m.kind == "condition"]
+    assert (match.id, match.text) == (condition, span)
+
+
+def test_cancer_of_something_that_is_not_an_organ_stays_cancer(matcher):
+    assert [m.id for m in matcher.find("there is cancer in my family") if m.kind == "condition"] == ["cancer"]
+    assert [m.id for m in matcher.find("cancer of the worst kind") if m.kind == "condition"] == ["cancer"]
+    assert [m.text for m in matcher.find("who treats brain tumor in children") if m.kind == "condition"] == [
+        "brain tumor"]
+
+
+def test_a_name_of_more_words_wins_then_the_kind(matcher):
+    """"skin cancer surgery": "skin cancer" and "cancer surgery" have two words each; the condition wins."""
+    found = [(m.kind, m.text) for m in matcher.find("followup after skin cancer surgery") if m.kind != "relation"]
+    assert found == [("service", "followup"), ("condition", "skin cancer")]
+
+
+def test_a_full_stop_after_a_term_is_not_part_of_it(matcher):
+    [match] = [m for m in matcher.find("His doctor mentioned CAR-T. Is it available?") if m.kind == "service"]
+    assert match.text == "CAR-T"
+
+
+@pytest.mark.parametrize(
+    "text, span",
+    [
+        ("which team could see my mom? her blood count has been too low for months", "blood count has been too low"),
+        ("I'm 29, my platelets are really low", "platelets are really low"),
+        ("his white blood cells keep dropping", "white blood cells keep dropping"),
+        ("a disorder where her blood doesn't clot properly", "blood doesn't clot"),
+    ],
+)
+def test_lay_descriptions_of_low_blood_counts_are_a_benign_blood_disorder(matcher, text, span):
+    [match] = [m for m in matcher.find(text) if m.kind == "condition"]
+    assert (match.id, match.text) == ("benign_blood_disorder", span)
+
+
+@pytest.mark.parametrize("text", ["the blood test was fine", "her platelets came back normal",
+                                  "low energy and the white walls of the ward"])
+def test_descriptions_need_every_word_in_order_and_close(matcher, text):
+    assert not [m for m in matcher.find(text) if m.kind == "condition"]
 
 
 def test_places_are_found(matcher):
