@@ -10,6 +10,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from knowledge.matcher import get_matcher
+
 # slot -> (question, quick replies as (title, payload)); the payloads are the answers themselves.
 QUESTIONS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
     'inquiry_consent': (
@@ -117,6 +119,25 @@ QUESTIONS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
 }
 
 
+def said_before(slot: str, tracker: Tracker) -> str | None:
+    """What the conversation already said that answers the question of `slot` (the patient's age, the
+    condition the bot routed on), offered as a quick reply: the writer confirms it with one tap or types
+    another answer, and nothing is filled in without them."""
+    if slot == "inquiry_age":
+        age = tracker.get_slot("patient_age")
+        return str(int(age)) if isinstance(age, (int, float)) and 0 <= age < 130 else None
+    if slot == "inquiry_diagnosis":
+        condition = tracker.get_slot("condition")
+        if not condition:
+            return None
+        # the condition slot can also hold the service a route was found by ("CAR-T cell therapy"), and a
+        # category word ("cancer") says too little to be offered as a diagnosis
+        matcher = get_matcher()
+        found = [m for m in matcher.find(condition) if m.kind == "condition" and m.text == condition]
+        return condition if found and not matcher.is_category(found[0].id) else None
+    return None
+
+
 class AskQuestion(Action):
     """Asks the question of one form slot."""
 
@@ -127,6 +148,10 @@ class AskQuestion(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         text, buttons = QUESTIONS[self.slot]
+        earlier = said_before(self.slot, tracker)
+        if earlier:
+            text += f" Earlier you mentioned: {earlier}."
+            buttons = ((earlier, earlier), *buttons)
         dispatcher.utter_message(text=text, buttons=[{"title": title, "payload": payload} for title, payload in buttons])
         return []
 

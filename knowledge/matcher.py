@@ -461,6 +461,11 @@ class TermMatcher:
             return AgeCue(age_match.age, age_match.age < self._catalog.adult_from_age, relation)
         return AgeCue(None, relative.is_child if relative else None, relation)
 
+    def is_category(self, condition_id: str) -> bool:
+        """Whether a condition is the generic word of its category ("cancer", "blood disorder")."""
+        condition = self._catalog.conditions.get(condition_id)
+        return condition is not None and condition.category == condition.id
+
     @property
     def adult_from_age(self) -> int:
         """The age from which a patient is routed as an adult (18)."""

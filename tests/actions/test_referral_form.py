@@ -129,3 +129,33 @@ def test_summary_shows_every_answer():
     for expected in ("Lee Min", "Mongolia", "neuroblastoma", "A second opinion", "medical records, imaging",
                      "lee@example.mn"):
         assert expected in text, expected
+
+
+def ask(slot: str, **slots) -> tuple[str, list[str]]:
+    from actions.inquiry_questions import ASK_ACTIONS
+
+    [action] = [a() for a in ASK_ACTIONS if a.slot == slot]
+    dispatcher = CollectingDispatcher()
+    asyncio.run(action.run(dispatcher, tracker_for("/request_referral", requested=slot, **slots), {}))
+    [message] = dispatcher.messages
+    return message["text"], [b["payload"] for b in message.get("buttons") or []]
+
+
+def test_the_age_and_condition_said_earlier_are_offered_not_filled_in():
+    text, buttons = ask("inquiry_age", patient_age=63.0)
+    assert "Earlier you mentioned: 63." in text and buttons == ["63"]
+    text, buttons = ask("inquiry_diagnosis", condition="acute myeloid leukemia")
+    assert buttons == ["acute myeloid leukemia"]
+    # the offered answer goes through the same check as a typed one
+    assert validate("inquiry_age", "63")[0] == {"inquiry_age": "63"}
+
+
+@pytest.mark.parametrize("slots", [{}, {"condition": "cancer"}, {"condition": "CAR-T cell therapy"}])
+def test_nothing_is_offered_when_the_conversation_did_not_name_a_diagnosis(slots):
+    text, buttons = ask("inquiry_diagnosis", **slots)
+    assert buttons == [] and "Earlier" not in text
+
+
+def test_the_language_question_keeps_its_own_buttons_when_nothing_was_said():
+    _, buttons = ask("inquiry_language", patient_age=40.0)
+    assert buttons[:2] == ["English", "Korean"]
