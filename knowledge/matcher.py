@@ -54,7 +54,7 @@ _AGE_FILLER_WORDS = {"only", "just", "now", "already", "recently"}
 
 
 # words a gap ("*") in a lay description may skip: "platelets are really low"
-_DESCRIPTION_GAP = 3
+_DESCRIPTION_GAP = 4
 # "cancer of the lung", "tumour in both lungs", "carcinoma of her ovary" (see _find_cancer_of)
 _CANCER_HEADS = {"cancer", "tumor", "carcinoma", "malignancy"}
 _CANCER_OF = {"of", "in", "on"}
@@ -84,6 +84,7 @@ class TermMatch:
     age: int | None = None
     is_child: bool | None = None
     subject: str | None = None
+    described: bool = False  # found by a lay description ("her platelets are low"), not a name
 
 
 @dataclass(frozen=True)
@@ -265,7 +266,8 @@ class TermMatcher:
     # --- matching --------------------------------------------------------------------------------
 
     def find_all(self, text: str) -> list[TermMatch]:
-        """Every match, non-overlapping WITHIN each kind (longest first); kinds may overlap each other.
+        """Every match, non-overlapping WITHIN each kind (longest first); kinds may overlap each other,
+        and a lay description may overlap a name.
 
         "melanoma treatment" gives the service "multidisciplinary melanoma care" and the condition
         "melanoma". Routing uses this; `find()` is for entity extraction.
@@ -301,11 +303,13 @@ class TermMatcher:
                 ))
         candidates.extend(self._find_ages(doc, text))
         candidates.extend(self._find_cancer_of(kept, words, text))
-        candidates.extend(self._find_descriptions(kept, words, text))
 
         chosen: list[TermMatch] = []
         for kind in _KIND_PRIORITY:
             chosen.extend(_longest_non_overlapping([m for m in candidates if m.kind == kind]))
+        # A lay description may overlap a name ("peeling from my cancer drugs" holds "cancer"): both are
+        # kept, and routing prefers the specific condition.
+        chosen.extend(_longest_non_overlapping(self._find_descriptions(kept, words, text)))
         return sorted(chosen, key=lambda m: (m.start, -m.end, _KIND_PRIORITY.index(m.kind)))
 
     def _condition_named(self, words: list[str]) -> _Label | None:
@@ -358,13 +362,18 @@ class TermMatcher:
                     last = kept[end - 1]
                     end_char = last.idx + len(last.text.rstrip(".,;:!?") or last.text)
                     found.append(TermMatch(CONDITION, label.id, label.name, text[kept[start].idx:end_char],
-                                           kept[start].idx, end_char))
+                                           kept[start].idx, end_char, described=True))
                     break
         return found
 
     def find(self, text: str) -> list[TermMatch]:
-        """Non-overlapping matches in text order: longer spans win, then kind priority (unit > ... > relation)."""
-        return sorted(_longest_non_overlapping(self.find_all(text)), key=lambda m: m.start)
+        """Non-overlapping matches in text order: longer spans win, then kind priority (unit > ... > relation).
+        A lay description only where no name overlaps it: "rash after [immunotherapy]" keeps the service."""
+        matches = self.find_all(text)
+        named = _longest_non_overlapping([m for m in matches if not m.described])
+        described = [m for m in _longest_non_overlapping([m for m in matches if m.described])
+                     if all(m.end <= other.start or m.start >= other.end for other in named)]
+        return sorted(named + described, key=lambda m: m.start)
 
     def _find_ages(self, doc, text: str) -> list[TermMatch]:
         found = []

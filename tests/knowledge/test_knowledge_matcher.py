@@ -142,6 +142,13 @@ def test_descriptions_need_every_word_in_order_and_close(matcher, text):
     assert not [m for m in matcher.find(text) if m.kind == "condition"]
 
 
+def test_a_description_gives_way_to_a_name_in_find_but_both_are_in_find_all(matcher):
+    """Entities keep the service in "a rash after immunotherapy"; routing still sees the skin problem."""
+    text = "a rash after immunotherapy, where do I go?"
+    assert [(m.kind, m.text) for m in matcher.find(text)] == [("service", "immunotherapy")]
+    assert ("condition", "cancer_treatment_skin_problem") in {(m.kind, m.id) for m in matcher.find_all(text)}
+
+
 def test_places_are_found(matcher):
     found = {(m.kind, m.id) for m in matcher.find("Does SNUH or Samsung Medical Center have a skin cancer centre?")}
     assert found == {("hospital", "snuh"), ("hospital", "smc"), ("unit", "snuch_skin_cancer_center")}
