@@ -3,7 +3,7 @@
     python -m evaluation.entities --model models/<model>.tar.gz [--nlu tests/nlu/test_nlu.yml] [--json out.json]
 
 `rasa test nlu` scores each entity extractor on its own, token by token. This pipeline divides the work
-(KnowledgeTermExtractor gives conditions, services and ages; DIET places and relations), so no single
+(KnowledgeTermExtractor gives conditions, services, ages and relations; DIET places), so no single
 extractor's report is what the actions receive. This scores the parse result as a whole, entity by
 entity: a predicted entity is right when an annotated one has its type, start and end (what `rasa test`
 compares in the conversation tests; values are left out because the NLU files leave synonyms to the

@@ -1,6 +1,6 @@
 """Entity annotations that agree with what the pipeline outputs.
 
-`KnowledgeTermExtractor` is the extractor of record for conditions, services and ages (see
+`KnowledgeTermExtractor` is the extractor of record for conditions, services, ages and relations (see
 `knowledge_terms.py`), so an annotation of one of these that differs from the matcher's span is a
 sentence the model is taught one way and tested another. This module finds such annotations in the NLU
 data and the test stories, and rewrites them:
@@ -14,7 +14,7 @@ data and the test stories, and rewrites them:
   name where it differs from the text (`[melanomma]{"entity": "condition", "value": "melanoma"}`).
 - Out-of-scope examples are left as they are: a "knee [surgery]" is not something the data should teach
   as a service, even though the matcher reads the word.
-Places, relations and references are never touched.
+Places and references are never touched.
 """
 from __future__ import annotations
 
@@ -95,12 +95,12 @@ def _aligned(text: str, entity: dict[str, Any]) -> bool:
 
 
 def reannotated(raw: str, with_values: bool, extractor: KnowledgeTermExtractor) -> str:
-    """`raw` (an annotated example) with its conditions, services and ages as the extractor outputs them."""
+    """`raw` (an annotated example) with its conditions, services, ages and relations as the extractor outputs them."""
     text = replace_entities(raw)
     gold = find_entities_in_training_example(raw)
     # the n-th annotation in the raw example is the n-th entity (one entity per annotation here)
     originals = {_key(entity): match.group(0) for entity, match in zip(gold, ENTITY_REGEX.finditer(raw))}
-    # the extractor's conditions, services and ages; the example's own places, relations and references
+    # the extractor's conditions, services, ages and relations; the example's own places and references
     # (a story's are checked against the pipeline as they are; the extractor's own would be a guess here)
     wanted = [e for e in extractor.merge(text, [dict(e) for e in gold]) if e["entity"] in MATCHER_ENTITIES]
     # Rasa cannot train on an entity inside a word ("biopsy" in "re-biopsy"): left unannotated

@@ -1,20 +1,23 @@
-"""Conditions, services and ages as the knowledge store's term matcher reads them.
+"""Conditions, services, ages and relations as the knowledge store's term matcher reads them.
 
 DIET learns entities from the training examples. It misses what it never saw (a rare condition name, an
 unusual alias, a misspelling such as "neuroblastma"), tags words that only sit where entities usually
 sit ("keeps *changing* colour", "diagnosed *3* weeks ago" as an age), and where a name has several words
 its span wobbles from one training to the next ("biopsy" or "skin biopsy", "cord blood" or "cord blood
-transplants"). The knowledge store's spaCy term matcher knows every name, alias and common misspelling,
-and the age phrasings, so it is the extractor of record for what the actions route and answer on:
+transplants"); its values are the words as written unless a synonym happens to cover them ("babies" or
+"baby"). The knowledge store's spaCy term matcher knows every name, alias and common misspelling, the age
+phrasings and the words for relatives, so it is the extractor of record for what the actions route and
+answer on:
 
-- conditions, services and ages are the matcher's, with its span (the number of an age, the whole
-  "cord blood transplants") and the store's canonical name as the value ("melanomma" -> "melanoma",
-  "haplo transplants" -> "haploidentical transplant"); the same message always gives the same entities,
-  and a slot never holds a name the store cannot resolve. Other extractors' conditions, services and
-  ages are dropped (DIET still learns them: the annotations help it tell the intents apart);
-- places and relations are other extractors' where they found them: the actions resolve a place against
-  the store themselves, and read who the patient is from the text with the matcher; the matcher's places
-  and relations are added where no kept entity overlaps them.
+- conditions, services, ages and relations are the matcher's, with its span (the number of an age, the
+  whole "cord blood transplants", "son" without "my") and the store's canonical value ("melanomma" ->
+  "melanoma", "haplo transplants" -> "haploidentical transplant", "my wife" -> "spouse"); the same
+  message always gives the same entities, and a slot never holds a name the store cannot resolve. Other
+  extractors' entities of these types are dropped (DIET still learns them: the annotations help it tell
+  the intents apart);
+- places stay the other extractors' where they found them (a hospital the store does not know, such as
+  "Asan Medical Center", is still a place the actions can say they know nothing about); the matcher's
+  places are added where no kept entity overlaps them.
 """
 from __future__ import annotations
 
@@ -42,7 +45,7 @@ ENTITY_OF_KIND = {
     "relation": "relation",
 }
 # NLU entities only the store's matcher gives (other extractors' are replaced by its)
-MATCHER_ENTITIES = {"condition", "service", "age"}
+MATCHER_ENTITIES = {"condition", "service", "age", "relation"}
 _POSSESSIVE = re.compile(r"^(?:my|our|his|her|their)\s+", re.IGNORECASE)
 _WORD = re.compile(r"[\w'’-]+")
 
@@ -83,7 +86,7 @@ def overlaps(entity: dict[str, Any], start: int, end: int) -> bool:
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
 class KnowledgeTermExtractor(GraphComponent, EntityExtractorMixin):
-    """Gives the matcher's conditions, services and ages, and its places and relations where no other
+    """Gives the matcher's conditions, services, ages and relations, and its places where no other
     extractor found one."""
 
     def __init__(self, matcher: TermMatcher) -> None:
@@ -100,8 +103,8 @@ class KnowledgeTermExtractor(GraphComponent, EntityExtractorMixin):
         return [e for e in (entity_from_match(m, self.matcher, extractor) for m in self.matcher.find(text)) if e]
 
     def merge(self, text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """`entities` from the other extractors, with the matcher's conditions, services and ages in place
-        of theirs, and the matcher's other finds where none of theirs overlaps."""
+        """`entities` from the other extractors, with the matcher's conditions, services, ages and
+        relations in place of theirs, and the matcher's places where none of theirs overlaps."""
         found = self.store_entities(text)
         authoritative = [e for e in found if e["entity"] in MATCHER_ENTITIES]
         kept = [e for e in entities if e.get("entity") not in MATCHER_ENTITIES

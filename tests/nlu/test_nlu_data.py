@@ -3,7 +3,7 @@
 - every intent the domain and stories rely on has enough training examples and test messages;
 - no test message is also a training example (compared case-, whitespace- and punctuation-insensitively);
 - every entity annotation parses into a known entity type and lines up with the tokenizer's tokens;
-- conditions, services and ages are annotated as the pipeline's extractor of record (the knowledge
+- conditions, services, ages and relations are annotated as the pipeline's extractor of record (the knowledge
   store's term matcher) reads them, in the NLU data and in the test stories;
 - inquiry references have the documented format.
 """

@@ -57,14 +57,14 @@ def test_held_out_intent_and_entity_scores(reports, capsys):
                   f"  F1 {scores['f1']:.3f}")
     assert intent["f1"] >= MIN_INTENT_F1, intent
     # Rasa scores each extractor alone against every annotation; here they divide the work (the term
-    # matcher's conditions, services and ages, DIET's places and relations), so the entity floor is on
+    # matcher's conditions, services, ages and relations, DIET's places), so the entity floor is on
     # their merged output, below.
     assert set(entity_reports) >= {"DIETClassifier", "KnowledgeTermExtractor"}, entity_reports
 
 
 def test_entities_as_the_bot_outputs_them(capsys):
     """Rasa scores each extractor alone; the actions get the pipeline's merged output (the term matcher's
-    conditions, services and ages, DIET's places and relations). Scored entity by entity: type and span."""
+    conditions, services, ages and relations, DIET's places). Scored entity by entity: type and span."""
     from evaluation.entities import evaluate
 
     model = newest_model()

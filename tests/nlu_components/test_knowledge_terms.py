@@ -1,4 +1,4 @@
-"""The knowledge-store term extractor: the matcher's conditions, services and ages in place of DIET's,
+"""The knowledge-store term extractor: the matcher's conditions, services, ages and relations in place of DIET's,
 with the store's spans and canonical values; DIET's places and relations kept."""
 from __future__ import annotations
 
@@ -89,11 +89,14 @@ def test_a_name_of_several_words_is_one_entity_whatever_diet_tagged():
     assert services[0] == [("cord blood transplant", "umbilical cord blood transplant")]
 
 
-def test_a_relation_diet_found_is_kept_and_an_overlapping_one_gives_way_to_a_condition():
-    text = "my mum has breast cancer"
-    entities = extract(text, [diet(text, "mum", "relation", "mother"), diet(text, "breast", "relation")])
-    assert [(e["entity"], text[e["start"]:e["end"]]) for e in entities] == [
-        ("relation", "mum"), ("condition", "breast cancer")]
+def test_relations_are_the_matchers_with_the_relation_id_as_value():
+    """DIET's value is the word as written ("babies"); the matcher's is the relation ("baby")."""
+    text = "does SNUH do cord blood transplants for babies? my mum asks"
+    entities = extract(text, [diet(text, "babies", "relation"), diet(text, "mum", "relation"),
+                              diet(text, "SNUH", "hospital", "Seoul National University Hospital")])
+    assert [(e["entity"], text[e["start"]:e["end"]], e["value"]) for e in entities if e["entity"] != "service"] == [
+        ("hospital", "SNUH", "Seoul National University Hospital"), ("relation", "babies", "baby"),
+        ("relation", "mum", "mother")]
 
 
 def test_a_diet_entity_of_the_wrong_kind_gives_way_to_the_store():
