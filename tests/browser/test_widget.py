@@ -229,6 +229,16 @@ def fake_bot(page, replies_for: Callable[[dict], list[dict]]) -> list[dict]:
     return bodies
 
 
+def wait_for_requests(page, bodies: list[dict], count: int, timeout_ms: int = 5000) -> list[dict]:
+    """`bodies` once the fake bot has seen `count` requests: the widget shows the user's bubble before its
+    request leaves, and the route handler only runs while Playwright dispatches events."""
+    waited = 0
+    while len(bodies) < count and waited < timeout_ms:
+        page.wait_for_timeout(50)
+        waited += 50
+    return bodies
+
+
 def session_value(page, suffix: str, site: Site):
     return page.evaluate("key => sessionStorage.getItem(key)", f"carebot:{site.bot_url}:{suffix}")
 
@@ -582,6 +592,7 @@ def test_enter_while_composing_with_an_ime_does_not_send(page, site):
 
     enter()  # a plain Enter (no composition) does send: the check above can fail
     expect(page.locator(USER_BUBBLES)).to_have_count(1)
+    wait_for_requests(page, bodies, 1)
     assert len(bodies) == 1 and bodies[0]["message"].startswith("안녕하세")
 
 
