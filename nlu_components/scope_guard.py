@@ -3,8 +3,8 @@
 The classifier learns "out of scope" from hundreds of everyday requests and other medical fields, and now
 and then puts a short in-scope question there ("where should I go for gastric cancer?"): the bot would
 then decline a patient it can route. When the intent is `out_of_scope` and the term extractor found a
-specific condition of the knowledge store (not only a category word such as "cancer", not a lay
-description), the message becomes `ask_route` with the classifier's confidence, so the routing action
+condition of the knowledge store by its name (not the bare word "cancer", which names no unit, and not a
+lay description), the message becomes `ask_route` with the classifier's confidence, so the routing action
 answers from the store; a low confidence still goes to the fallback after this component.
 """
 from __future__ import annotations
@@ -21,11 +21,14 @@ from rasa.shared.nlu.training_data.message import Message
 from knowledge.matcher import TermMatcher, get_matcher
 
 OUT_OF_SCOPE, ROUTE = "out_of_scope", "ask_route"
+# conditions whose name alone does not make a message a routing question ("what's the cancer risk of
+# smoking?"): the bare word of the root category
+TOO_GENERIC = {"cancer"}
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class ScopeGuard(GraphComponent):
-    """Turns `out_of_scope` into `ask_route` when the message names a specific condition of the store."""
+    """Turns `out_of_scope` into `ask_route` when the message names a condition of the store."""
 
     def __init__(self, matcher: TermMatcher) -> None:
         self.matcher = matcher
@@ -36,8 +39,8 @@ class ScopeGuard(GraphComponent):
         return cls(get_matcher())
 
     def names_a_treated_condition(self, text: str) -> bool:
-        """Whether `text` names a condition of the store more specific than a category word."""
-        return any(m.kind == "condition" and not m.described and not self.matcher.is_category(m.id)
+        """Whether `text` names a condition of the store ("a mole", "gastric cancer", "blood disorder")."""
+        return any(m.kind == "condition" and not m.described and m.id not in TOO_GENERIC
                    for m in self.matcher.find(text))
 
     def process(self, messages: list[Message]) -> list[Message]:

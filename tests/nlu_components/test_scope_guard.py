@@ -28,6 +28,12 @@ def test_an_out_of_scope_guess_naming_a_treated_cancer_becomes_a_routing_questio
     assert [entry["name"] for entry in parsed["ranking"]] == ["ask_route", "out_of_scope"]
 
 
+@pytest.mark.parametrize("text", ["a mole on my arm changed colour, who can look at it?",
+                                  "my brother has a blood disorder, which doctors"])
+def test_a_condition_named_by_its_category_word_counts_too(text):
+    assert parse(text, "out_of_scope")["intent"]["name"] == "ask_route"
+
+
 @pytest.mark.parametrize("text", [
     "where can I get knee replacement surgery in Seoul",   # a service word, no condition
     "I have migraine, what pill should I take?",           # a medical field the store does not cover
