@@ -34,8 +34,8 @@ def load_examples(nlu_file: Path = TEST_NLU) -> list[tuple[str, list[Span]]]:
             for message in load_data(str(nlu_file)).intent_examples]
 
 
-def parse_entities(model: Path, texts: list[str]) -> list[list[Span]]:
-    """The entity spans the trained model's whole pipeline outputs for each text."""
+def parse_messages(model: Path, texts: list[str]) -> list[dict[str, Any]]:
+    """The trained model's whole-pipeline parse of each text (intent, ranking, entities), in order."""
     import structlog
     from rasa.core.agent import Agent
 
@@ -44,14 +44,16 @@ def parse_entities(model: Path, texts: list[str]) -> list[list[Span]]:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     agent = Agent.load(str(model))
 
-    async def parse_all() -> list[list[Span]]:
-        results = []
-        for text in texts:
-            parsed = await agent.parse_message(text)
-            results.append([(e["entity"], e["start"], e["end"]) for e in parsed.get("entities", []) if "start" in e])
-        return results
+    async def parse_all() -> list[dict[str, Any]]:
+        return [await agent.parse_message(text) for text in texts]
 
     return asyncio.run(parse_all())
+
+
+def parse_entities(model: Path, texts: list[str]) -> list[list[Span]]:
+    """The entity spans the trained model's whole pipeline outputs for each text."""
+    return [[(e["entity"], e["start"], e["end"]) for e in parsed.get("entities", []) if "start" in e]
+            for parsed in parse_messages(model, texts)]
 
 
 def _prf(right: int, predicted: int, annotated: int) -> dict[str, float | int]:

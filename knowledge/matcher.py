@@ -289,10 +289,7 @@ class TermMatcher:
             for match_id, start, end in self._phrases(normalised):
                 label = self._labels[self._nlp.vocab.strings[match_id]]
                 start_char = kept[start].idx
-                # a token can carry a full stop the tokenizer left on it ("CAR-T." at the end of a
-                # sentence); the match is the term without it
-                last_word = kept[end - 1].text
-                end_char = kept[end - 1].idx + len(last_word.rstrip(".,;:!?") or last_word)
+                end_char = _end_of(kept[end - 1])
                 surface = text[start_char:end_char]
                 if label.case_sensitive_text is not None and " ".join(surface.split()) != label.case_sensitive_text:
                     continue
@@ -338,8 +335,7 @@ class TermMatcher:
                 label = next(filter(None, (self._condition_named(organ + [noun])
                                            for noun in dict.fromkeys([head, "cancer"]))), None)
                 if label:
-                    last = kept[organ_start + length - 1]
-                    end_char = last.idx + len(last.text.rstrip(".,;:!?") or last.text)
+                    end_char = _end_of(kept[organ_start + length - 1])
                     found.append(TermMatch(CONDITION, label.id, label.name, text[kept[index].idx:end_char],
                                            kept[index].idx, end_char))
                     break
@@ -359,8 +355,7 @@ class TermMatcher:
             for start in range(len(words)):
                 end = _match_slots(slots, words, start)
                 if end is not None:
-                    last = kept[end - 1]
-                    end_char = last.idx + len(last.text.rstrip(".,;:!?") or last.text)
+                    end_char = _end_of(kept[end - 1])
                     found.append(TermMatch(CONDITION, label.id, label.name, text[kept[start].idx:end_char],
                                            kept[start].idx, end_char, described=True))
                     break
@@ -479,6 +474,12 @@ class TermMatcher:
     def adult_from_age(self) -> int:
         """The age from which a patient is routed as an adult (18)."""
         return self._catalog.adult_from_age
+
+
+def _end_of(token) -> int:
+    """Where a match ending with `token` ends in the text: a token can carry a full stop the tokenizer
+    left on it ("CAR-T." at the end of a sentence), and the match is the term without it."""
+    return token.idx + len(token.text.rstrip(".,;:!?") or token.text)
 
 
 def _match_slots(slots: list[frozenset[str] | None], words: list[str], start: int) -> int | None:

@@ -502,7 +502,7 @@ def route_patient(
     conditions = [m for m in matches if m.kind == CONDITION]
     # A named condition says more than the generic word of a category ("cancer of the womb" over the
     # "cancer" the NLU tagged inside it), wherever each stands in the text.
-    condition_match = next((m for m in conditions if snapshot.condition_rows[m.id].category_id != m.id),
+    condition_match = next((m for m in conditions if not matcher.is_category(m.id)),
                            conditions[0] if conditions else None)
     service_match = next((m for m in matches if m.kind == SERVICE), None)
     service = snapshot.service(service_match.id) if service_match else None

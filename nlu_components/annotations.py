@@ -43,7 +43,7 @@ UNANNOTATED_INTENTS = {"out_of_scope"}
 
 # "    - intent: ask_route" opens an intent's examples in an NLU file
 _INTENT_LINE = re.compile(r"^\s*-\s*intent:\s*(\S+)")
-_EXAMPLE_LINE = re.compile(r"^(\s*-\s+)(.*?)\s*$")
+_EXAMPLE_LINE = re.compile(r"^\s*-\s+(.*?)\s*$")
 _STORY_USER = re.compile(r"^\s*-\s*user:\s*\|\s*$")
 
 
@@ -116,8 +116,8 @@ def reannotated(raw: str, with_values: bool, extractor: KnowledgeTermExtractor) 
     return annotate(text, wanted, originals, with_values)
 
 
-def _nlu_examples(path: Path) -> Iterator[tuple[int, str, str, str]]:
-    """(line index, prefix, raw example, intent) of each example line in an NLU file."""
+def _nlu_examples(path: Path) -> Iterator[tuple[int, str, str]]:
+    """(line index, raw example, intent) of each example line in an NLU file."""
     intent, in_examples = None, False
     for index, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
         opened = _INTENT_LINE.match(line)
@@ -132,33 +132,32 @@ def _nlu_examples(path: Path) -> Iterator[tuple[int, str, str, str]]:
             continue
         example = _EXAMPLE_LINE.match(line)
         if in_examples and example:
-            yield index, example.group(1), example.group(2), intent
+            yield index, example.group(1), intent
 
 
-def _story_messages(path: Path) -> Iterator[tuple[int, str, str]]:
-    """(line index, indentation, raw message) of each typed user message in a story file."""
+def _story_messages(path: Path) -> Iterator[tuple[int, str]]:
+    """(line index, raw message) of each typed user message in a story file."""
     lines = path.read_text(encoding="utf-8").splitlines()
     for index, line in enumerate(lines[:-1]):
         if _STORY_USER.match(line):
-            message = lines[index + 1]
-            stripped = message.strip()
-            if stripped and not stripped.startswith("/"):
-                yield index + 1, message[:len(message) - len(message.lstrip())], stripped
+            message = lines[index + 1].strip()
+            if message and not message.startswith("/"):
+                yield index + 1, message
 
 
 def differences(nlu_files: list[Path] = NLU_FILES, story_files: list[Path] = STORY_FILES) -> list[Difference]:
-    """Every example whose condition, service or age annotation differs from the extractor's output."""
+    """Every example whose condition, service, age or relation annotation differs from the extractor's output."""
     extractor = KnowledgeTermExtractor(get_matcher())
     found = []
     for path in nlu_files:
-        for index, _, raw, intent in _nlu_examples(path):
+        for index, raw, intent in _nlu_examples(path):
             if intent in UNANNOTATED_INTENTS:
                 continue
             new = reannotated(raw, with_values=False, extractor=extractor)
             if new != raw:
                 found.append(Difference(path, index, raw, new))
     for path in story_files:
-        for index, _, raw in _story_messages(path):
+        for index, raw in _story_messages(path):
             new = reannotated(raw, with_values=True, extractor=extractor)
             if new != raw:
                 found.append(Difference(path, index, raw, new))
