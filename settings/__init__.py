@@ -28,6 +28,13 @@ def _int_from_env(name: str, default: int) -> int:
         raise SystemExit(f"Setting {name}={raw!r} is not a whole number (see .env.example).") from error
 
 
+def _positive_int_from_env(name: str, default: int) -> int:
+    value = _int_from_env(name, default)
+    if value < 1:
+        raise SystemExit(f"Setting {name}={value} must be at least 1 (see .env.example).")
+    return value
+
+
 def _flag_from_env(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
@@ -50,6 +57,15 @@ class Settings:
     console_secret_key: str
     console_session_minutes: int
     console_cookie_secure: bool
+    # --- exposure, limits and privacy (see .env.example) ---
+    bind_host: str = "127.0.0.1"
+    action_server_token: str = ""
+    max_message_chars: int = 2000
+    max_request_bytes: int = 65536
+    database_timeout_seconds: int = 10
+    log_retention_days: int = 14
+    redis_url: str = ""
+    console_trusted_proxies: int = 0
 
     @property
     def action_server_url(self) -> str:
@@ -84,4 +100,12 @@ def load_settings() -> Settings:
         console_secret_key=os.environ.get("CONSOLE_SECRET_KEY", "").strip(),
         console_session_minutes=_int_from_env("CONSOLE_SESSION_MINUTES", 60),
         console_cookie_secure=_flag_from_env("CONSOLE_COOKIE_SECURE"),
+        bind_host=os.environ.get("BIND_HOST", "").strip() or "127.0.0.1",
+        action_server_token=os.environ.get("ACTION_SERVER_TOKEN", "").strip(),
+        max_message_chars=_positive_int_from_env("MAX_MESSAGE_CHARS", 2000),
+        max_request_bytes=_positive_int_from_env("MAX_REQUEST_BYTES", 65536),
+        database_timeout_seconds=_positive_int_from_env("DATABASE_TIMEOUT_SECONDS", 10),
+        log_retention_days=_positive_int_from_env("LOG_RETENTION_DAYS", 14),
+        redis_url=os.environ.get("REDIS_URL", "").strip(),
+        console_trusted_proxies=_int_from_env("CONSOLE_TRUSTED_PROXIES", 0),
     )

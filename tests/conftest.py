@@ -159,7 +159,9 @@ def running_bot_on_postgres(tmp_path_factory) -> Iterator[BotClient]:
 
     url = _create_postgres_database()
     workdir = tmp_path_factory.mktemp("bot-pg")
-    settings = replace(load_settings(), database_url=url, rasa_port=5125, action_port=5175)
+    settings = replace(load_settings(), database_url=url,
+                       rasa_port=int(os.environ.get("TEST_PG_RASA_PORT", "5125")),
+                       action_port=int(os.environ.get("TEST_PG_ACTION_PORT", "5175")))
     try:
         with launched_bot(settings, workdir) as bot:
             yield bot
