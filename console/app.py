@@ -2,17 +2,19 @@
 
 Every page and action requires a signed-in coordinator (sign-in is the only exception, and the
 stylesheet); every POST form carries a Flask-WTF CSRF token; a session ends after
-`CONSOLE_SESSION_MINUTES` without a request. Views and changes of inquiries are audited by `referrals`.
+`CONSOLE_SESSION_MINUTES` without a request, at sign-out, and when the account's password changes or the
+account is deactivated. Sessions are kept on the server (`console.sessions`); failed sign-ins are
+throttled per account and client address (`console.sign_in_attempts`). Views and changes of inquiries
+are audited by `referrals`.
 """
 from __future__ import annotations
 
 import hashlib
 import logging
 import secrets
-import threading
 import time
-from collections import defaultdict, deque
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import (
@@ -21,10 +23,13 @@ from flask import (
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.orm import Session
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import referrals
 from console.forms import AssignForm, EraseForm, LoginForm, LogoutForm, NoteForm, ReplyForm, StatusForm
+from console import sessions, sign_in_attempts
 from console.knowledge_view import unit_view
+from console.sign_in_attempts import LOGIN_FAILURE_LIMIT, LOGIN_FAILURE_WINDOW, LOGIN_RATE_LIMIT
 from console.timefmt import KST, ago, korea_time
 from referrals import (
     Coordinator, InquiryFilter, InquiryNotFound, ReferralError, Relation, StageOfCare, Status, Want,
@@ -37,16 +42,15 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 REPLY_TARGET = timedelta(hours=48)  # what the international office promises: an answer within two days
-LOGIN_FAILURE_LIMIT = 10
-LOGIN_FAILURE_WINDOW = 15 * 60
 PUBLIC_ENDPOINTS = frozenset({"login", "static"})
 CSP = ("default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; "
        "frame-ancestors 'none'; form-action 'self'")
 
 
 class ConsoleUser(UserMixin):
-    """The signed-in coordinator. The session id includes a fingerprint of the password hash, so a
-    password change or a deactivation ends the account's sessions."""
+    """The signed-in coordinator. The user id kept in the session includes a fingerprint of the
+    password hash, so a password change (the CLI's `set-password`) or a deactivation ends every session
+    of the account at its next request, wherever the session is stored."""
 
     def __init__(self, coordinator: Coordinator) -> None:
         self.coordinator_id = coordinator.id
@@ -69,40 +73,20 @@ def db() -> Session:
     return g.db
 
 
-class _LoginThrottle:
-    """At most LOGIN_FAILURE_LIMIT failed sign-ins per client address in LOGIN_FAILURE_WINDOW seconds."""
-
-    def __init__(self) -> None:
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        failures = self._failures[key]
-        while failures and now - failures[0] > LOGIN_FAILURE_WINDOW:
-            failures.popleft()
-        return failures
-
-    def blocked(self, key: str) -> bool:
-        with self._lock:
-            return len(self._recent(key, time.monotonic())) >= LOGIN_FAILURE_LIMIT
-
-    def failed(self, key: str) -> None:
-        with self._lock:
-            self._recent(key, time.monotonic()).append(time.monotonic())
-
-    def succeeded(self, key: str) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
-
-
 def create_app(database_url: str | None = None, *, secret_key: str | None = None,
-               session_minutes: int | None = None) -> Flask:
+               session_minutes: int | None = None, session_dir: Path | str | None = None,
+               redis_url: str | None = None, trusted_proxies: int | None = None) -> Flask:
     """The console for `database_url` (default: the configured DATABASE_URL); creates the referral
-    tables when missing."""
+    tables when missing. The keywords override the settings (CONSOLE_SECRET_KEY,
+    CONSOLE_SESSION_MINUTES, REDIS_URL, CONSOLE_TRUSTED_PROXIES); `session_dir` is where sessions are
+    kept without Redis (default `var/console-sessions/`)."""
     settings = load_settings()
     minutes = max(1, session_minutes if session_minutes is not None else settings.console_session_minutes)
+    redis_url = settings.redis_url if redis_url is None else redis_url
+    trusted_proxies = settings.console_trusted_proxies if trusted_proxies is None else trusted_proxies
     app = Flask(__name__)
     app.config.update(
+        # signs the CSRF tokens; the session cookie holds only a random id (see console.sessions)
         SECRET_KEY=secret_key or settings.console_secret_key or secrets.token_urlsafe(48),
         SESSION_COOKIE_NAME="carebot_console",
         SESSION_COOKIE_HTTPONLY=True,
@@ -115,14 +99,19 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session, which expires on inactivity
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
+    if trusted_proxies > 0:
+        # request.remote_addr becomes the client's address as the nearest trusted proxy saw it; with 0
+        # a client-sent X-Forwarded-For is ignored (it would let anyone choose their throttle key)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted_proxies)
     engine = shared_engine(database_url or settings.database_url)
-    referrals.create_schema(engine)
+    referrals.create_schema(engine)  # with the console's own tables (imported above, same MetaData)
     app.extensions["referrals_engine"] = engine
     try:  # import the knowledge store now rather than on the first inquiry page
         import knowledge.queries  # noqa: F401, PLC0415
     except Exception:  # noqa: BLE001 - optional; the inquiry page says so
         pass
-    app.extensions["login_throttle"] = _LoginThrottle()
+    sessions.init_sessions(app, redis_url=redis_url, session_dir=session_dir)
+    limiter = sign_in_attempts.init_rate_limit(app, redis_url=redis_url)
 
     login_manager = LoginManager()
     login_manager.session_protection = "strong"
@@ -136,6 +125,8 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
         coordinator = db().get(Coordinator, int(coordinator_id))
         if coordinator is None or not coordinator.active or _fingerprint(coordinator) != fingerprint:
             return None
+        if sessions.has_ended(db(), session.sid):  # signed out, though a late request wrote it back
+            return None
         return ConsoleUser(coordinator)
 
     # Registered before CSRFProtect, so a signed-out POST is sent to the sign-in page (not a 400).
@@ -144,7 +135,7 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
     app.teardown_appcontext(_close_db)
     app.after_request(_security_headers)
     _register_template_helpers(app)
-    _register_routes(app)
+    _register_routes(app, limiter)
     _register_errors(app)
     return app
 
@@ -156,6 +147,12 @@ def _close_db(_error: BaseException | None) -> None:
 
 
 def _end_session() -> None:
+    """End the signed-in session for good: delete it from the store (a fresh id for what follows, such
+    as the flashed message) and record its id as ended, so a copy of its cookie is refused."""
+    if session.get("_user_id"):
+        keep_for = 2 * current_app.permanent_session_lifetime + timedelta(minutes=5)
+        sessions.record_ended(db(), session.sid, keep_for)
+    current_app.session_interface.regenerate(session)  # before clear(): an empty session is not rotated
     logout_user()
     session.clear()
 
@@ -164,6 +161,8 @@ def _require_sign_in() -> Response | None:
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     if not current_user.is_authenticated:
+        if session.get("_user_id"):  # a session whose account changed password, was deactivated or ended
+            session.clear()  # an empty session is deleted from the store
         if request.method in ("GET", "HEAD") and request.endpoint is not None:
             return redirect(url_for("login", next=request.full_path.rstrip("?")))
         return redirect(url_for("login"))
@@ -270,35 +269,44 @@ def _flash_form_errors(form) -> None:  # noqa: ANN001
             flash(error, "error")
 
 
-def _register_routes(app: Flask) -> None:  # noqa: C901 - one place for all routes
+def _register_routes(app: Flask, limiter) -> None:  # noqa: ANN001, C901 - one place for all routes
     @app.route("/login", methods=["GET", "POST"])
+    @limiter.limit(LOGIN_RATE_LIMIT, methods=["POST"])
     def login():
         if current_user.is_authenticated and request.method == "GET" and not _end_if_inactive():
             return redirect(url_for("inbox"))
         form = LoginForm()
         status = 200
         if form.validate_on_submit():
-            throttle: _LoginThrottle = current_app.extensions["login_throttle"]
-            client = request.remote_addr or "?"
+            database = db()
+            client = request.remote_addr or "?"  # the real client's, through ProxyFix when trusted
             username = form.username.data.strip().lower()
-            if throttle.blocked(client):
-                flash("Too many failed sign-ins from here. Wait 15 minutes and try again.", "error")
+            if sign_in_attempts.is_locked(database, username, client):
+                # refused before the password is checked, so guessing on tells nothing
+                flash(f"Too many failed sign-ins to this account from here. Wait "
+                      f"{LOGIN_FAILURE_WINDOW.seconds // 60} minutes and try again.", "error")
                 return render_template("login.html", form=form), 429
-            coordinator = referrals.authenticate(db(), username, form.password.data)
+            coordinator = referrals.authenticate(database, username, form.password.data)
             if coordinator is None:
-                throttle.failed(client)
+                failures = sign_in_attempts.record_failure(database, username, client)
                 # the typed name is logged only when it is an account's (people type passwords there too)
-                known = referrals.get_coordinator(db(), username) is not None
-                referrals.record_audit(db(), username if known else "unknown-user", "sign_in_failed")
+                known = referrals.get_coordinator(database, username) is not None
+                actor = username if known else "unknown-user"
+                referrals.record_audit(database, actor, "sign_in_failed")
+                if failures == LOGIN_FAILURE_LIMIT:
+                    referrals.record_audit(database, actor, "sign_in_locked", details=(
+                        f"{failures} failed sign-ins from one address within "
+                        f"{LOGIN_FAILURE_WINDOW.seconds // 60} minutes; further ones from there refused"))
                 flash("Wrong username or password.", "error")
                 status = 401
             else:
-                throttle.succeeded(client)
+                sign_in_attempts.clear_failures(database, username, client)
                 target = _safe_next(request.args.get("next"))
-                session.clear()  # no session fixation: a fresh session for the signed-in coordinator
+                session.clear()  # nothing of the signed-out visit carries over
                 login_user(ConsoleUser(coordinator), remember=False)
                 session.permanent = True
                 session["seen"] = int(time.time())
+                current_app.session_interface.regenerate(session)  # no session fixation: a new id
                 coordinator.last_sign_in_at = datetime.now(timezone.utc)
                 referrals.record_audit(db(), coordinator.username, "signed_in")
                 return redirect(target or url_for("inbox"), code=303)
@@ -433,6 +441,12 @@ def _register_errors(app: Flask) -> None:
         return render_template("error.html", code=400, title="Form expired or invalid",
                                message="The form was missing its security token or it was not valid. "
                                        "Go back, reload the page and try again."), 400
+
+    @app.errorhandler(429)
+    def too_many_requests(_error):  # Flask-Limiter's per-address limit on the sign-in form
+        return render_template("error.html", code=429, title="Too many sign-in attempts",
+                               message="Too many sign-in attempts came from your address. "
+                                       "Wait a few minutes and try again."), 429
 
     @app.errorhandler(404)
     def not_found(_error):

@@ -1,6 +1,6 @@
 """The console's command line, for running it and for scripting.
 
-    python -m console serve [--host 127.0.0.1] [--port $CONSOLE_PORT]
+    python -m console serve [--host $BIND_HOST] [--port $CONSOLE_PORT] [--session-dir DIR]
     python -m console create-user USERNAME [--display-name NAME] [--password-stdin]
     python -m console set-password USERNAME [--password-stdin]
     python -m console deactivate-user USERNAME | activate-user USERNAME
@@ -58,8 +58,10 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the web console")
-    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--host", default=None, help="default: BIND_HOST (127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="default: CONSOLE_PORT")
+    serve.add_argument("--session-dir", default=None,
+                       help="where sessions are kept when REDIS_URL is empty (default: var/console-sessions)")
 
     create = commands.add_parser("create-user", help="create a coordinator account")
     create.add_argument("username")
@@ -112,8 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         from console.app import create_app  # noqa: PLC0415
         from console.server import serve  # noqa: PLC0415
 
-        app = create_app(settings.database_url)
-        return serve(app, settings.database_url, args.host, args.port or settings.console_port)
+        app = create_app(settings.database_url, session_dir=args.session_dir)
+        return serve(app, settings.database_url, args.host or settings.bind_host, args.port or settings.console_port)
 
     engine = make_engine(settings.database_url)
     referrals.create_schema(engine)

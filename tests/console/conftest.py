@@ -1,5 +1,6 @@
 """The console started as its own process (`python -m console serve`) on a free port, over a fresh
-test database (SQLite and PostgreSQL), with a coordinator created through the command line."""
+test database (SQLite and PostgreSQL), with a coordinator created through the command line; its
+sessions in files under the test's own folder (or in Redis, for the tests that ask)."""
 from __future__ import annotations
 
 import os
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +32,9 @@ CSRF_FIELD = re.compile(r'name="(?:[a-z]+-)?csrf_token" type="hidden" value="([^
 
 
 def console_env(database_url: str, **extra: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("CONSOLE_")}
+    # REDIS_URL and BIND_HOST may come from a developer's .env: the tests say which they want
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith("CONSOLE_") and key not in ("REDIS_URL", "BIND_HOST")}
     env.update(DATABASE_URL=database_url, CONSOLE_SECRET_KEY=SECRET_KEY, CONSOLE_SESSION_MINUTES=str(SESSION_MINUTES),
                PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH", "")])),
                PYTHONWARNINGS="ignore")
@@ -62,6 +66,7 @@ class Console:
     engine: Engine
     log_path: Path
     process: subprocess.Popen
+    session_dir: Path
     signed_in: list[requests.Session] = field(default_factory=list)
 
     def url(self, path: str) -> str:
@@ -94,8 +99,10 @@ class Console:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
-@pytest.fixture()
-def console(database_url: str, tmp_path: Path) -> Iterator[Console]:
+@contextmanager
+def started_console(database_url: str, workdir: Path, host: str = "127.0.0.1", **env: str) -> Iterator[Console]:
+    """`python -m console serve` over `database_url` with the accounts anna and ben, sessions in
+    `workdir`/sessions, `env` added to its environment (BIND_HOST=`host`); stopped afterwards."""
     engine = make_engine(database_url)
     created = run_cli(database_url, "create-user", "anna", "--display-name", "Anna Kim", "--password-stdin",
                       input=ANNA_PASSWORD + "\n")
@@ -103,11 +110,14 @@ def console(database_url: str, tmp_path: Path) -> Iterator[Console]:
     with Session(engine, future=True) as session:
         referrals.create_coordinator(session, "ben", BEN_PASSWORD, "Ben Park")
     port = free_port()
-    log_path = tmp_path / "console.log"
+    log_path = workdir / "console.log"
+    session_dir = workdir / "sessions"
     with log_path.open("wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "console", "serve", "--port", str(port)], cwd=PROJECT_ROOT,
-                                   env=console_env(database_url), stdout=log, stderr=subprocess.STDOUT)
-    server = Console(f"http://127.0.0.1:{port}", database_url, engine, log_path, process)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "console", "serve", "--port", str(port), "--session-dir", str(session_dir)],
+            cwd=PROJECT_ROOT, env=console_env(database_url, BIND_HOST=host, **env), stdout=log,
+            stderr=subprocess.STDOUT)
+    server = Console(f"http://{host}:{port}", database_url, engine, log_path, process, session_dir)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -132,6 +142,13 @@ def console(database_url: str, tmp_path: Path) -> Iterator[Console]:
             process.kill()
             process.wait()
         engine.dispose()
+
+
+@pytest.fixture()
+def console(database_url: str, tmp_path: Path) -> Iterator[Console]:
+    """The console on 127.0.0.1, sessions in files (no Redis)."""
+    with started_console(database_url, tmp_path) as server:
+        yield server
 
 
 def sample_inquiry(**overrides: Any) -> dict[str, Any]:

@@ -10,15 +10,16 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from flask import Flask
+from cachelib.file import FileSystemCache
 from markupsafe import escape
 from sqlalchemy import select
 
 import referrals
+from console.sessions import SESSION_KEY_PREFIX
 from referrals import Inquiry
 from referrals.transcript import events
 
-from conftest import SECRET_KEY, SESSION_MINUTES, csrf_token, sample_inquiry  # tests/console/conftest.py
+from conftest import SESSION_MINUTES, csrf_token, sample_inquiry  # tests/console/conftest.py
 
 
 def assert_sent_to_sign_in(response: requests.Response) -> None:
@@ -135,30 +136,30 @@ def test_posts_without_a_valid_csrf_token_are_rejected(console):
 def test_a_session_ends_after_inactivity(console):
     client = console.sign_in()
     assert client.get(console.url("/"), allow_redirects=False).status_code == 200
-    serializer = Flask("forger", root_path=".")
-    serializer.secret_key = SECRET_KEY
-    signer = serializer.session_interface.get_signing_serializer(serializer)
-    data = signer.loads(client.cookies["carebot_console"])
-    assert isinstance(data.get("seen"), int)
+    store = FileSystemCache(str(console.session_dir))
+    key = SESSION_KEY_PREFIX + client.cookies["carebot_console"]
+    data = store.get(key)
+    assert isinstance(data.get("seen"), int) and "_user_id" in data  # kept on the server, not in the cookie
 
     def with_last_request(seconds_ago: int) -> requests.Session:
-        forged = requests.Session()
-        forged.cookies.set("carebot_console", signer.dumps({**data, "seen": int(time.time()) - seconds_ago}),
-                           domain="127.0.0.1", path="/")
-        return forged
+        store.set(key, {**data, "seen": int(time.time()) - seconds_ago}, timeout=SESSION_MINUTES * 60)
+        return client
 
     assert with_last_request(SESSION_MINUTES * 60 - 30).get(console.url("/"), allow_redirects=False).status_code == 200
+    stale_cookie = client.cookies["carebot_console"]
     stale = with_last_request(SESSION_MINUTES * 60 + 30)
     assert_sent_to_sign_in(stale.get(console.url("/"), allow_redirects=False))
     assert "without activity" in stale.get(console.url("/login")).text
     assert_sent_to_sign_in(stale.get(console.url("/"), allow_redirects=False))  # the session is gone for good
+    assert store.get(key) is None
+    store.set(key, {**data, "seen": int(time.time())}, timeout=60)  # even if written back by a late request
+    replay = requests.Session()
+    replay.cookies.set("carebot_console", stale_cookie, domain="127.0.0.1", path="/")
+    assert_sent_to_sign_in(replay.get(console.url("/"), allow_redirects=False))
 
-    tampered = requests.Session()
-    other_key = Flask("other", root_path=".")
-    other_key.secret_key = "not the console's key"
-    tampered.cookies.set("carebot_console", other_key.session_interface.get_signing_serializer(other_key).dumps(
-        {**data, "seen": int(time.time())}), domain="127.0.0.1", path="/")
-    assert_sent_to_sign_in(tampered.get(console.url("/"), allow_redirects=False))
+    made_up = requests.Session()  # a session id the console never gave out
+    made_up.cookies.set("carebot_console", "x" * 43, domain="127.0.0.1", path="/")
+    assert_sent_to_sign_in(made_up.get(console.url("/"), allow_redirects=False))
 
 
 # --- inbox, filters, export --------------------------------------------------------------------------------
