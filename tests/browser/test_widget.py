@@ -1,246 +1,53 @@
 """The patients' page and chat widget in a real browser (Debian's Chromium through Playwright), against the
-real bot (`running_bot`) and `web/serve.py` on the test ports.
+real bot (`running_bot`) and `web/serve.py` on the test ports (fixtures in conftest.py).
 
 Replies that the bot cannot give yet (quick replies, HTML in a reply, a given text) come from
 `page.route`; everything else goes to the real Rasa server. Screenshots go to test-artifacts/screenshots/.
+The widget's handling of errors, limits and an unavailable bot is in test_widget_errors.py.
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
+from tests.browser.widget_page import (
+    AI_BUBBLES,
+    DEEP_ACTIVE,
+    DESKTOP,
+    ERROR_TEXT,
+    LAUNCHER,
+    LIVE_TEXT,
+    PHONE,
+    TEXT_INPUT,
+    TITLE,
+    TYPING,
+    USER_BUBBLES,
+    WEBHOOK,
+    ask,
+    bubble_texts,
+    fake_bot,
+    is_webhook_post,
+    open_widget,
+    reply_texts,
+    screenshot,
+    session_value,
+    type_and_send,
+    visible_text,
+    wait_for_requests,
+)
+
 try:
-    from playwright.sync_api import expect, sync_playwright
-except ImportError:  # reported by the `chromium` fixture (skip here, failure in CI)
-    expect = sync_playwright = None
+    from playwright.sync_api import expect
+except ImportError:  # reported by the `chromium` fixture (skip there, failure in CI)
+    expect = None
 
 pytestmark = [pytest.mark.browser, pytest.mark.servers]
-
-TESTS_DIR = Path(__file__).resolve().parents[1]
-PROJECT_ROOT = TESTS_DIR.parent
-SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
-VENDOR_BUNDLE = PROJECT_ROOT / "web" / "widget" / "vendor" / "deep-chat.js"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 375, "height": 667}
-WEBHOOK = "**/webhooks/rest/webhook"
-# the page may reach only its own server and the bot (no CDN, no web fonts)
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-
-
-LAUNCHER = "Chat with us"
-TITLE = "Cancer care assistant"
-ERROR_TEXT = "the assistant cannot be reached"
-EMPTY_REPLY_TEXT = "The assistant has no reply to this message"
-
-# deep-chat renders into open shadow roots, which Playwright's CSS selectors pierce
-TEXT_INPUT = "#text-input"
-USER_BUBBLES = ".user-message-text"
-AI_BUBBLES = ".ai-message-text"
-TYPING = ".deep-chat-loading-message-bubble, .cw-typing"
-
-# the innermost focused element across shadow roots, described by id or class
-DEEP_ACTIVE = """() => {
-  let a = document.activeElement;
-  while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
-  return a ? (a.id || a.getAttribute('class') || a.tagName) : null;
-}"""
-LIVE_TEXT = """() => {
-  const host = document.getElementById('carebot-widget');
-  const live = host && host.shadowRoot.querySelector('[aria-live]');
-  return live ? {politeness: live.getAttribute('aria-live'), text: live.textContent} : null;
-}"""
-
-
-# --- fixtures --------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="session")
-def skip_or_fail(pytestconfig) -> Callable[[str], None]:
-    """tests/conftest.py's rule: skip with the reason on a user's machine, fail in CI."""
-    path = TESTS_DIR / "conftest.py"
-    module = pytestconfig.pluginmanager.get_plugin(str(path))
-    if module is None:  # not registered under its path: load it by path
-        spec = importlib.util.spec_from_file_location("tests_root_conftest", path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-    return module.skip_or_fail
-
-
-@pytest.fixture(scope="session")
-def chromium(skip_or_fail) -> Path:
-    if not CHROMIUM.exists():
-        skip_or_fail(f"{CHROMIUM} is missing (Debian package `chromium`); the browser tests need it")
-    if sync_playwright is None:
-        skip_or_fail("the playwright package is not installed (pip install -e '.[test]')")
-    return CHROMIUM
-
-
-@dataclass
-class Site:
-    base_url: str
-    bot_url: str
-    log_path: Path
-
-
-@pytest.fixture(scope="session")
-def site(chromium, running_bot, skip_or_fail, tmp_path_factory) -> Iterator[Site]:
-    """web/serve.py on the test web port, pointed at the test Rasa server; stopped after the session."""
-    from stack.processes import Service, service_environment
-
-    if not VENDOR_BUNDLE.is_file():
-        skip_or_fail(f"{VENDOR_BUNDLE.relative_to(PROJECT_ROOT)} is missing: run `make web-deps`")
-    settings = running_bot.settings
-    log_path = tmp_path_factory.mktemp("web") / "web.log"
-    service = Service(
-        name="widget page", command=[sys.executable, "web/serve.py", "--port", str(settings.web_port)],
-        ready_url=f"http://127.0.0.1:{settings.web_port}/", log_path=log_path,
-        env=service_environment(settings),
-    )
-    service.start()
-    try:
-        service.wait_ready(timeout_seconds=30)
-        yield Site(base_url=f"http://127.0.0.1:{settings.web_port}", bot_url=running_bot.rasa_url,
-                   log_path=log_path)
-    finally:
-        service.stop()
-
-
-# Module scope: Playwright's sync API keeps an event loop running in the main thread while it is open,
-# and later test modules call asyncio.run().
-@pytest.fixture(scope="module")
-def browser(chromium):
-    expect.set_options(timeout=15_000)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-@pytest.fixture()
-def make_page(browser, site):
-    """New pages, watched for uncaught errors, CSP violations, dialogs (an injected alert()) and requests to
-    other hosts; any of them fails the test."""
-    contexts = []
-    problems: list[str] = []
-
-    def make(viewport: dict | None = None, *, watch: bool = True):
-        context = browser.new_context(viewport=viewport or DESKTOP, locale="en-US")
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        if watch:
-            page.on("pageerror", lambda error: problems.append(f"uncaught error: {error}"))
-            page.on("console", lambda message: problems.append(f"console: {message.text}")
-                    if "Content Security Policy" in message.text else None)
-
-            def on_dialog(dialog):
-                problems.append(f"a dialog opened: {dialog.type} {dialog.message!r}")
-                dialog.dismiss()
-            page.on("dialog", on_dialog)
-            page.on("request", lambda request: problems.append(f"request to another host: {request.url}")
-                    if urlsplit(request.url).hostname not in LOCAL_HOSTS else None)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert not problems, "\n".join(problems)
-
-
-@pytest.fixture()
-def page(make_page):
-    return make_page()
-
-
-# --- helpers ---------------------------------------------------------------------------------------
-
-def screenshot(page, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path))
-    return path
-
-
-def open_widget(page, site: Site, path: str = "/") -> None:
-    page.goto(site.base_url + path)
-    page.get_by_role("button", name=LAUNCHER).click()
-    expect(page.locator(TEXT_INPUT)).to_be_visible()
-
-
-def type_and_send(page, text: str) -> None:
-    box = page.locator(TEXT_INPUT)
-    box.fill(text)
-    box.press("Enter")
-
-
-def is_webhook_post(response) -> bool:
-    return response.url.endswith("/webhooks/rest/webhook") and response.request.method == "POST"
-
-
-def ask(page, text: str) -> tuple[dict, list[dict]]:
-    """Send `text` through the widget; return the request body and the bot's (real or routed) replies."""
-    with page.expect_response(is_webhook_post) as info:
-        type_and_send(page, text)
-    response = info.value
-    return response.request.post_data_json, response.json()
-
-
-def visible_text(markdownish: str) -> str:
-    """What a reply text looks like on screen: no ** markers, list dashes or repeated whitespace."""
-    text = re.sub(r"^\s*- ", "", markdownish.replace("**", ""), flags=re.M)
-    return " ".join(text.split())
-
-
-def bubble_texts(page, selector: str) -> list[str]:
-    return [" ".join(t.split()) for t in page.locator(selector).all_inner_texts()]
-
-
-def fake_bot(page, replies_for: Callable[[dict], list[dict]]) -> list[dict]:
-    """Answer the widget's webhook requests with `replies_for(request body)`; return the bodies seen."""
-    bodies: list[dict] = []
-
-    def handle(route):
-        request = route.request
-        cors = {"Access-Control-Allow-Origin": request.headers.get("origin", "*"),
-                "Access-Control-Allow-Headers": "content-type", "Access-Control-Allow-Methods": "POST"}
-        if request.method == "OPTIONS":
-            route.fulfill(status=204, headers=cors)
-            return
-        body = request.post_data_json
-        bodies.append(body)
-        route.fulfill(status=200, headers=cors, content_type="application/json", body=json.dumps(replies_for(body)))
-
-    page.route(WEBHOOK, handle)
-    return bodies
-
-
-def wait_for_requests(page, bodies: list[dict], count: int, timeout_ms: int = 5000) -> list[dict]:
-    """`bodies` once the fake bot has seen `count` requests: the widget shows the user's bubble before its
-    request leaves, and the route handler only runs while Playwright dispatches events."""
-    waited = 0
-    while len(bodies) < count and waited < timeout_ms:
-        page.wait_for_timeout(50)
-        waited += 50
-    return bodies
-
-
-def session_value(page, suffix: str, site: Site):
-    return page.evaluate("key => sessionStorage.getItem(key)", f"carebot:{site.bot_url}:{suffix}")
 
 
 # --- the server and CORS ---------------------------------------------------------------------------
@@ -266,6 +73,7 @@ def test_page_is_served_with_a_strict_csp_and_the_bot_address(site):
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["X-Frame-Options"] == "DENY"
     assert f'data-bot-url="{site.bot_url}"' in body, "the page learns the bot's address from the settings"
+    assert 'data-max-chars="2000"' in body, "and the message limit (MAX_MESSAGE_CHARS)"
     assert re.search(r"<script(?![^>]*\bsrc=)", body) is None, "every script is a file"
     for topic in ("Stem-cell transplants", "CAR-T", "Childhood cancers", "Skin cancer", "Ovarian cancer surgery",
                   "Clinical trials", "Follow-up care"):
@@ -315,8 +123,7 @@ def test_asking_shows_the_real_answer_and_announces_it(page, site):
     assert body["message"] == "hello"
     assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", body["sender"])
     expect(page.locator(USER_BUBBLES).last).to_have_text("hello")
-    texts = [r["text"] for r in replies if r.get("text")]
-    expected = [visible_text(t) for t in texts] or [EMPTY_REPLY_TEXT]
+    expected = reply_texts(replies)
     expect(page.locator(AI_BUBBLES).filter(has_text=expected[-1][:40])).to_have_count(1)
     shown = " ".join(bubble_texts(page, AI_BUBBLES))
     for text in expected:
@@ -403,7 +210,7 @@ def test_reload_continues_the_same_conversation(make_page, site):
     first, replies = ask(page, "hello")
     sender = first["sender"]
     assert session_value(page, "sender", site) == sender
-    reply_text = ([visible_text(r["text"]) for r in replies if r.get("text")] or [EMPTY_REPLY_TEXT])[0]
+    reply_text = reply_texts(replies)[0]
     expect(page.locator(AI_BUBBLES).filter(has_text=reply_text[:40])).to_have_count(1)
 
     page.reload()
@@ -447,7 +254,7 @@ def test_unreachable_bot_shows_an_error_and_retry_keeps_the_message(page, site):
         retry.click()
     response = info.value
     assert response.request.post_data_json["message"] == typed
-    texts = [visible_text(r["text"]) for r in response.json() if r.get("text")] or [EMPTY_REPLY_TEXT]
+    texts = reply_texts(response.json())
     expect(page.locator(AI_BUBBLES).filter(has_text=texts[0][:40])).to_have_count(1)
     expect(error).to_have_count(0)
     expect(page.get_by_role("button", name="Retry")).to_have_count(0)
@@ -515,7 +322,7 @@ def test_keyboard_only_use(page, site):
     with page.expect_response(is_webhook_post) as info:
         page.keyboard.press("Enter")
     replies = info.value.json()
-    text = ([visible_text(r["text"]) for r in replies if r.get("text")] or [EMPTY_REPLY_TEXT])[0]
+    text = reply_texts(replies)[0]
     expect(page.locator(AI_BUBBLES).filter(has_text=text[:40])).to_have_count(1)
 
     # the Send button and the close button can be reached and used from the keyboard

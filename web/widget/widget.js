@@ -3,11 +3,12 @@
  * Rasa server over its REST channel. Embed it with one script tag (see web/README.md):
  *
  *   <script src="https://site.example/widget/widget.js" data-bot-url="https://bot.example"
- *           data-title="Cancer care assistant" data-lang="en" defer></script>
+ *           data-title="Cancer care assistant" data-lang="en" data-max-chars="2000" defer></script>
  *
  * The chat view is the deep-chat web component (npm, pinned in web/package.json, served from
  * widget/vendor/ next to this file). This file adds what deep-chat does not do for a Rasa bot: the REST
- * request, quick-reply buttons from `buttons`, safe links, Retry, the conversation id and transcript in
+ * request, quick-reply buttons from `buttons`, safe links, Retry when the bot is unavailable (the message is
+ * kept), the too-long answer and the length counter, the conversation id and transcript in
  * sessionStorage, the launcher/panel with focus handling, announcements and the IME guard.
  */
 (() => {
@@ -28,10 +29,13 @@
         "clinical trials and follow-up care.",
       notice: "Information only, not medical advice. In an emergency call 119 in Korea or your local emergency number.",
       suggestions: "Suggested replies",
-      error: "Sorry, the assistant cannot be reached right now. Your message is kept; you can send it again.",
+      error: "Sorry, the assistant is unavailable right now. Your message is kept; you can send it again.",
       retry: "Retry",
       retrying: "Sending your message again",
-      empty: "The assistant has no reply to this message. Please try different words.",
+      tooLong: "Your message is too long: the assistant reads up to {limit} characters at a time. Please " +
+        "shorten it or split it into several messages. Your text is back in the message box.",
+      counter: "{length} of {limit} characters",
+      atLimit: "You have reached the limit of {limit} characters. Send the rest in another message.",
       loadFailed: "The chat could not be loaded. Please reload the page.",
     },
     ko: {
@@ -44,10 +48,13 @@
         "소아암, 피부암, 난소암 수술, 임상시험, 추적 관리.",
       notice: "의학적 조언이 아닌 정보 안내입니다. 응급 상황에서는 한국에서 119 또는 현지 응급 번호로 전화하세요.",
       suggestions: "추천 답변",
-      error: "죄송합니다. 지금 상담 도우미에 연결할 수 없습니다. 입력하신 메시지는 보관되어 있으니 다시 보낼 수 있습니다.",
+      error: "죄송합니다. 지금은 상담 도우미를 이용할 수 없습니다. 입력하신 메시지는 보관되어 있으니 다시 보낼 수 있습니다.",
       retry: "다시 시도",
       retrying: "메시지를 다시 보내는 중",
-      empty: "이 메시지에 대한 답변이 없습니다. 다른 표현으로 질문해 주세요.",
+      tooLong: "메시지가 너무 깁니다. 한 번에 {limit}자까지 읽을 수 있습니다. 줄이거나 여러 메시지로 나누어 보내 주세요. " +
+        "입력하신 내용은 입력창에 다시 넣어 두었습니다.",
+      counter: "{limit}자 중 {length}자",
+      atLimit: "{limit}자 제한에 도달했습니다. 나머지는 다른 메시지로 보내 주세요.",
       loadFailed: "채팅을 불러오지 못했습니다. 페이지를 새로 고쳐 주세요.",
     },
   };
@@ -61,6 +68,13 @@
   const assetBase = new URL("./", script.src);
   const REQUEST_TIMEOUT_MS = 30000;
   const MAX_TRANSCRIPT = 200;
+  // the server's MAX_MESSAGE_CHARS, passed by the page (data-max-chars); the counter appears at 80 %
+  const DEFAULT_MAX_CHARS = 2000;
+  const parsedMaxChars = Number.parseInt(data.maxChars || "", 10);
+  let maxChars = parsedMaxChars >= 1 ? parsedMaxChars : DEFAULT_MAX_CHARS;
+  const COUNTER_FROM = 0.8;
+  const fill = (template, values) => template.replace(/\{(\w+)\}/g, (m, key) =>
+    (typeof values[key] === "number" ? values[key].toLocaleString(lang === "ko" ? "ko-KR" : "en-US") : m));
   let botUrlValid = false;
   try { botUrlValid = /^https?:$/.test(new URL(botUrl).protocol); } catch { /* not a URL */ }
   if (!botUrlValid) {
@@ -218,6 +232,17 @@
     return entries;
   }
 
+  // The bot refused the message as longer than its limit (HTTP 413, or its own reply saying so).
+  class TooLong extends Error {
+    constructor(limit) {
+      super("the message is longer than the bot accepts");
+      this.limit = limit;
+    }
+  }
+
+  // One message to the bot; resolves to the entries to show. Throws TooLong, or an Error whenever the
+  // patient got no answer: no connection, an HTTP error, a timeout, no reply that can be shown, or the
+  // channel's own "briefly unavailable" reply (custom meta `unavailable`), so the message is kept for Retry.
   async function postToBot(message) {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
@@ -231,10 +256,17 @@
         body: JSON.stringify({ sender: senderId, message, metadata: { lang } }),
         signal: controller.signal,
       });
+      if (response.status === 413) throw new TooLong(maxChars);
       if (!response.ok) throw new Error(`the bot answered HTTP ${response.status}`);
       const replies = await response.json();
       if (!Array.isArray(replies)) throw new Error("the bot's answer is not a list of messages");
-      return replies;
+      const metas = replies.map((r) => r && r.custom && r.custom.meta).filter((m) => m && typeof m === "object");
+      if (metas.some((m) => m.unavailable === true)) throw new Error("the bot is briefly unavailable");
+      const tooLong = metas.find((m) => m.rejected === "too_long");
+      if (tooLong) throw new TooLong(Number.parseInt(tooLong.max_message_chars, 10) || maxChars);
+      const entries = fromRasa(replies);
+      if (!entries.length) throw new Error("the bot sent no reply that can be shown");
+      return entries;
     } finally {
       clearTimeout(timer);
     }
@@ -271,7 +303,8 @@
   header.append(heading, closeButton);
   const notice = el("p", { class: "cw-notice" }, T.notice);
   const body = el("div", { class: "cw-body" });
-  panel.append(header, notice, body);
+  const counter = el("p", { class: "cw-counter", hidden: "" });
+  panel.append(header, notice, body, counter);
   const live = el("div", { class: "cw-sr", "aria-live": "polite", "data-carebot-live": "" });
   root.append(stylesheet, launcher, panel, live);
 
@@ -310,7 +343,7 @@
     chat.history = [...transcript.map(toChatMessage), ...(failed ? [{ role: "ai", html: errorHtml(failed.id) }] : [])];
     chat.textInput = {
       placeholder: { text: T.placeholder, style: { color: "#595959" } },
-      characterLimit: 2000,
+      characterLimit: maxChars,
       styles: { container: { border: "1px solid #6b7280", borderRadius: "8px", boxShadow: "none" } },
     };
     chat.submitButtonStyles = {
@@ -344,6 +377,7 @@
       "cw-retry": { events: { click: (event) => onRetry(event.target) } },
     };
     chat.connect = { handler: onSend };
+    chat.onInput = updateCounter; // every change of the message box, its clearing after Send included
     // IME: Enter that confirms a composition (Korean, Japanese, Chinese ...) must not send. deep-chat
     // only watches composition events, which Safari ends before that keydown; keyCode 229 covers it.
     chat.addEventListener("keydown", (event) => {
@@ -368,8 +402,17 @@
     remember([{ role: "user", text }]);
     let entries;
     try {
-      entries = fromRasa(await postToBot(message));
+      entries = await postToBot(message);
     } catch (error) {
+      if (error instanceof TooLong) {
+        busy = false;
+        const notice = tooLongNotice(error.limit);
+        remember([notice]);
+        announce(notice.text);
+        await signals.onResponse(toChatMessage(notice));
+        restoreInput(text);
+        return;
+      }
       const id = newConversationId();
       setFailed({ id, message, text });
       busy = false;
@@ -377,7 +420,6 @@
       await signals.onResponse({ role: "ai", html: errorHtml(id) });
       return;
     }
-    if (!entries.length) entries = [{ role: "ai", text: T.empty }];
     remember(entries);
     busy = false;
     announceEntries(entries);
@@ -389,6 +431,41 @@
     if (!target || busy || !chat) return;
     quickReply = { title: target.textContent, payload: target.dataset.payload || target.textContent };
     chat.submitUserMessage({ text: quickReply.title });
+  }
+
+  // The too-long notice; a lower limit from the server becomes the counter's limit too.
+  function tooLongNotice(limit) {
+    maxChars = Math.min(maxChars, limit);
+    updateCounter();
+    return { role: "ai", text: fill(T.tooLong, { limit }) };
+  }
+
+  function messageBox() {
+    return chat && chat.shadowRoot ? chat.shadowRoot.getElementById("text-input") : null;
+  }
+
+  // Put the patient's text back into the message box, as deep-chat would show it typed.
+  function restoreInput(text) {
+    const box = messageBox();
+    if (!box) return;
+    box.textContent = text;
+    // deep-chat listens to input events: it drops the placeholder and enables Send
+    box.dispatchEvent(new Event("input", { bubbles: true }));
+    focusMessageBox();
+  }
+
+  // The counter shows from 80 % of the limit; reaching the limit is announced once. The length is counted
+  // as deep-chat's characterLimit counts it (UTF-16 units, so never fewer than the server's characters).
+  let limitAnnounced = false;
+  function updateCounter() {
+    const box = messageBox();
+    const length = box ? (box.textContent || "").length : 0;
+    const full = length >= maxChars;
+    counter.hidden = length < Math.floor(maxChars * COUNTER_FROM);
+    counter.classList.toggle("cw-counter-full", full);
+    counter.textContent = fill(full ? T.atLimit : T.counter, { length, limit: maxChars });
+    if (full && !limitAnnounced) announce(counter.textContent);
+    limitAnnounced = full;
   }
 
   function messageIndexOf(id) {
@@ -411,8 +488,17 @@
     chat.updateMessage({ html: TYPING_HTML }, index);
     let entries;
     try {
-      entries = fromRasa(await postToBot(attempt.message));
+      entries = await postToBot(attempt.message);
     } catch (error) {
+      if (error instanceof TooLong) { // Retry cannot help: the patient gets the text back to shorten it
+        setFailed(null);
+        const notice = tooLongNotice(error.limit);
+        remember([notice]);
+        chat.updateMessage(toChatMessage(notice), index);
+        announce(notice.text);
+        restoreInput(attempt.text);
+        return;
+      }
       chat.updateMessage({ html: errorHtml(attempt.id) }, index);
       announce(T.error);
       const again = chat.shadowRoot && chat.shadowRoot.querySelector(`.cw-retry[data-failed-id="${attempt.id}"]`);
@@ -422,7 +508,6 @@
       busy = false;
       chat.disableSubmitButton(false);
     }
-    if (!entries.length) entries = [{ role: "ai", text: T.empty }];
     setFailed(null);
     remember(entries);
     const [first, ...rest] = entries.map(toChatMessage);
