@@ -99,7 +99,10 @@ async def run_level(url: str, scripts: list[dict[str, Any]], concurrency: int, c
                             result.error_kinds[f"HTTP {response.status}"] += 1
                             continue
                         result.latencies_ms.append(elapsed)
-                        if body.strip() in (b"[]", b""):
+                        # The strict channel answers "briefly unavailable" (meta.unavailable) where Rasa
+                        # produced no reply; both count as a turn without an answer.
+                        if body.strip() in (b"[]", b"") or b'"unavailable": true' in body \
+                                or b'"unavailable":true' in body:
                             result.empty_replies += 1
                 except Exception as error:  # noqa: BLE001 - timeouts, refused connections: all counted
                     result.messages += 1
