@@ -8,11 +8,16 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 # the machine's pip configuration lists local mirrors that may be absent; their warnings are noise
 export PYTHONWARNINGS := ignore
 
-.PHONY: run test setup knowledge-db nlu-data train validate web-deps eval bench clean
+.PHONY: run test health setup knowledge-db nlu-data train validate web-deps eval bench clean
 
 ## run: set everything up, train if the data changed, start action server, Rasa server, widget page, console
+## on BIND_HOST, and restart any of them that stops (stack/supervisor.py)
 run: setup knowledge-db nlu-data train web-deps
 	$(PY) -m stack run
+
+## health: is each part of the running bot up? (exits non-zero when one is down)
+health:
+	@$(PY) -m stack health
 
 ## test: set everything up, then run the whole test suite
 test: setup knowledge-db nlu-data train web-deps

@@ -184,7 +184,8 @@ class BotStack:
 
     def env(self) -> dict[str, str]:
         return child_environment(**{k: v for k, v in service_environment(self.settings).items()
-                                    if k in {"DATABASE_URL", "RASA_PORT", "ACTION_PORT"}})
+                                    if k in {"DATABASE_URL", "RASA_PORT", "ACTION_PORT", "ACTION_HOST",
+                                             "ACTION_SERVER_TOKEN"}})
 
     def stop(self) -> None:
         stop_all(self.services)

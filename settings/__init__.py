@@ -68,12 +68,19 @@ class Settings:
     console_trusted_proxies: int = 0
 
     @property
+    def connect_host(self) -> str:
+        """Where this machine's clients reach the services: `bind_host`, or the loopback address when
+        the services listen on every interface (0.0.0.0, ::); IPv6 in brackets, ready for a URL."""
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1", "[::]": "::1"}.get(self.bind_host, self.bind_host)
+        return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+    @property
     def action_server_url(self) -> str:
-        return f"http://127.0.0.1:{self.action_port}/webhook"
+        return f"http://{self.connect_host}:{self.action_port}/webhook"
 
     @property
     def rasa_url(self) -> str:
-        return f"http://127.0.0.1:{self.rasa_port}"
+        return f"http://{self.connect_host}:{self.rasa_port}"
 
     @property
     def uses_sqlite(self) -> bool:

@@ -24,7 +24,14 @@ def main(argv: list[str]) -> int:
         "CONSOLE_PORT": settings.console_port,
         "ALLOWED_ORIGINS": ",".join(settings.allowed_origins),
         "CONSOLE_SESSION_MINUTES": settings.console_session_minutes,
+        "BIND_HOST": settings.bind_host,
+        # where this machine reaches the action server (endpoints.yml's ${ACTION_HOST})
+        "ACTION_HOST": settings.connect_host,
+        "MAX_MESSAGE_CHARS": settings.max_message_chars,
+        "MAX_REQUEST_BYTES": settings.max_request_bytes,
     }
+    if settings.action_server_token:  # never invent one here: both servers must get the same value
+        exports["ACTION_SERVER_TOKEN"] = settings.action_server_token
     for name, value in exports.items():
         print(f"export {name}={shlex.quote(str(value))}")
     return 0

@@ -1,6 +1,6 @@
 """The patients' page and the chat widget's files, served by the Python standard library.
 
-    python web/serve.py --port 8080 [--host 127.0.0.1] [--bot-url http://127.0.0.1:5005]
+    python web/serve.py --port 8080 [--host $BIND_HOST] [--bot-url http://127.0.0.1:5005]
 
 Pages (`site/*.html`) are rendered with the bot's address (default: the Rasa server of the project's
 settings, so test ports work) and sent with a strict Content-Security-Policy: scripts and styles only from
@@ -56,6 +56,16 @@ def default_bot_url() -> str:
     return load_settings().rasa_url
 
 
+def default_max_message_chars() -> int:
+    """MAX_MESSAGE_CHARS of the settings, which the page passes to the widget (data-max-chars)."""
+    sys.path.insert(0, str(PROJECT_ROOT))
+    try:
+        from settings import load_settings
+    except ImportError:
+        return int(os.environ.get("MAX_MESSAGE_CHARS", "").strip() or 2000)
+    return load_settings().max_message_chars
+
+
 def default_web_port() -> int:
     sys.path.insert(0, str(PROJECT_ROOT))
     try:
@@ -63,6 +73,16 @@ def default_web_port() -> int:
     except ImportError:
         return int(os.environ.get("WEB_PORT", "").strip() or 8080)
     return load_settings().web_port
+
+
+def default_bind_host() -> str:
+    """The address of the project's settings (BIND_HOST, 127.0.0.1 unless set)."""
+    sys.path.insert(0, str(PROJECT_ROOT))
+    try:
+        from settings import load_settings
+    except ImportError:
+        return os.environ.get("BIND_HOST", "").strip() or "127.0.0.1"
+    return load_settings().bind_host
 
 
 def origin_of(url: str) -> str:
@@ -108,6 +128,7 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "carebot-web"
     sys_version = ""
     bot_url = "http://127.0.0.1:5005"
+    max_message_chars = 2000
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         self.respond(send_body=True)
@@ -125,6 +146,7 @@ class Handler(BaseHTTPRequestHandler):
         is_page = file.suffix == ".html"
         if is_page:
             body = body.replace(b"{{BOT_URL}}", html.escape(self.bot_url, quote=True).encode())
+            body = body.replace(b"{{MAX_MESSAGE_CHARS}}", str(self.max_message_chars).encode())
         etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
         headers = {**COMMON_HEADERS, "Content-Type": CONTENT_TYPES[file.suffix], "Cache-Control": "no-cache",
                    "ETag": etag}
@@ -168,7 +190,7 @@ class Handler(BaseHTTPRequestHandler):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Serve the patients' page and the chat widget.")
     parser.add_argument("--port", type=int, default=None, help="port (default: WEB_PORT of the settings, 8080)")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument("--host", default=None, help="address to listen on (default: BIND_HOST, 127.0.0.1)")
     parser.add_argument("--bot-url", default=None,
                         help="the Rasa server's address as browsers reach it (default: http://127.0.0.1:RASA_PORT)")
     args = parser.parse_args(argv)
@@ -178,13 +200,15 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         parser.error(f"--bot-url: {error}")
     port = args.port if args.port is not None else default_web_port()
+    host = args.host or default_bind_host()
     if not VENDOR_BUNDLE.is_file():
         print(f"warning: {VENDOR_BUNDLE.relative_to(PROJECT_ROOT)} is missing, so the chat cannot open; "
               "run scripts/web_deps.sh (make web-deps).", file=sys.stderr)
     Handler.bot_url = bot_url
-    server = ThreadingHTTPServer((args.host, port), Handler)
+    Handler.max_message_chars = default_max_message_chars()
+    server = ThreadingHTTPServer((host, port), Handler)
     server.daemon_threads = True
-    print(f"serving the patients' page on http://{args.host}:{port}/ (bot: {bot_url})", flush=True)
+    print(f"serving the patients' page on http://{host}:{port}/ (bot: {bot_url})", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
