@@ -28,8 +28,9 @@ def query_store(work: Callable[[Session], T]) -> T:
         with open_session(check_built=False) as session:
             return work(session)
     except SQLAlchemyError as error:
-        logger.exception("knowledge store query failed")
-        raise StoreUnavailable(str(error)) from error
+        # the exception type only: a query may carry the patient's words
+        logger.error("knowledge store query failed with %s", type(error).__name__)
+        raise StoreUnavailable(type(error).__name__) from error
 
 
 def referrals_engine():

@@ -120,7 +120,7 @@ def create_app(database_url: str | None = None, *, secret_key: str | None = None
     @login_manager.user_loader
     def load_user(user_id: str) -> ConsoleUser | None:
         coordinator_id, _, fingerprint = (user_id or "").partition(":")
-        if not coordinator_id.isdigit():
+        if not (coordinator_id.isascii() and coordinator_id.isdecimal()):
             return None
         coordinator = db().get(Coordinator, int(coordinator_id))
         if coordinator is None or not coordinator.active or _fingerprint(coordinator) != fingerprint:

@@ -10,6 +10,7 @@ from flask import Flask
 
 import referrals
 from settings.database import shared_engine
+from settings.logging import configure as configure_logging
 
 log = logging.getLogger("console")
 PURGE_INTERVAL_SECONDS = 300
@@ -32,7 +33,7 @@ def _purge_loop(database_url: str, stop: threading.Event) -> None:
 
 
 def serve(app: Flask, database_url: str, host: str, port: int) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()  # redacted records (no emails, phones or message texts), as every process
     stop = threading.Event()
     purger = threading.Thread(target=_purge_loop, args=(database_url, stop), name="purge", daemon=True)
     purger.start()

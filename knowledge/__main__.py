@@ -205,4 +205,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    # as a program only: a process importing `main` (the tests) keeps its own logging
+    from settings.logging import configure as configure_logging
+
+    configure_logging()
     sys.exit(main())

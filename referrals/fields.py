@@ -79,6 +79,16 @@ def _wants(value: Any, field: str = "wants") -> tuple[Want, ...]:
     return tuple(want for want in Want if want in chosen)
 
 
+def _conversation_id(value: Any, field: str) -> str:
+    """Rasa's sender id exactly as received, never stripped or collapsed: the inquiry's transcript is
+    read and erased by equality with the tracker store's `sender_id` (255 characters at most there)."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError("Please tell us the conversation id.", field=field)
+    if len(value) > 255 or "\x00" in value:
+        raise ValidationError("This is not a valid conversation id.", field=field)
+    return value
+
+
 def _name(value: Any, field: str, label: str, required: bool) -> str | None:
     cleaned = clean_text(value, field, max_length=200, required=required, one_line=True, label=label)
     if cleaned is not None and not any(ch.isalpha() for ch in cleaned):
@@ -126,7 +136,7 @@ def clean_field(name: str, value: Any, *, today: date | None = None) -> Any:
     if name in ("condition_id", "recommended_unit_id"):
         return _identifier(value, name)
     if name == "conversation_id":
-        return clean_text(value, name, max_length=255, required=True, one_line=True, label="the conversation id")
+        return _conversation_id(value, name)
     if name == "consent_version":
         return clean_text(value, name, max_length=40, one_line=True, label="the consent version")
     if name in ("consent", "consent_given_at"):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, and_, delete, inspect, select
 from sqlalchemy.orm import Session
@@ -24,11 +24,6 @@ events = Table(
     Column("action_name", String(255)),
     Column("data", Text),
 )
-
-# After an erasure requested inside the conversation itself, Rasa saves the turn's events again once
-# the action has run (its tracker still holds them). Events up to this long after the erasure are
-# purged again by `purge_deleted_transcripts`.
-RESAVE_GRACE = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -74,22 +69,38 @@ def transcript(session: Session, conversation_id: str | None) -> list[Transcript
 
 
 def purge_transcript(session: Session, conversation_id: str, until: datetime) -> int:
-    """Delete the conversation's events up to `until` (no commit); return how many."""
+    """Delete the conversation's events up to `until` (no commit); return how many. The conversation id
+    is Rasa's sender id exactly as received (spaces and case included)."""
     if not conversation_id or not has_events_table(session):
         return 0
+    return _purge_until(session, conversation_id, until.timestamp())
+
+
+def _purge_until(session: Session, conversation_id: str, until: float) -> int:
     result = session.execute(delete(events).where(and_(
-        events.c.sender_id == conversation_id, events.c.timestamp <= until.timestamp())))
+        events.c.sender_id == conversation_id, events.c.timestamp <= until)))
     return result.rowcount or 0
 
 
 def purge_deleted_transcripts(session: Session) -> int:
-    """Delete again the chat events of inquiries whose personal data was deleted (those Rasa re-saved
-    after an erasure requested in the same conversation); commit; return how many were deleted."""
+    """Delete again any chat event from before its conversation's latest erasure; commit; return how many.
+
+    The tracker store (`server.tracker_store`) never stores such events, so this is a backstop: it
+    removes what a store without that check saved (a Rasa server still configured with `type: SQL`), or
+    the one turn a coordinator's erasure can race with on PostgreSQL. Events after the erasure are the
+    conversation going on and are kept."""
+    from referrals.erasures import Erasure, latest_erasures
+
     if not has_events_table(session):
         return 0
-    rows = session.execute(select(Inquiry.conversation_id, Inquiry.personal_data_deleted_at).where(
-        and_(Inquiry.personal_data_deleted_at.isnot(None), Inquiry.conversation_id.isnot(None)))).all()
-    removed = sum(purge_transcript(session, conversation_id, deleted_at + RESAVE_GRACE)
-                  for conversation_id, deleted_at in rows)
+    cutoffs: dict[str, float] = {}
+    if inspect(session.connection()).has_table(Erasure.__tablename__):
+        cutoffs.update(latest_erasures(session))
+    # inquiries erased before erasures were recorded
+    legacy = session.execute(select(Inquiry.conversation_id, Inquiry.personal_data_deleted_at).where(
+        and_(Inquiry.personal_data_deleted_at.isnot(None), Inquiry.conversation_id.isnot(None))))
+    for conversation_id, deleted_at in legacy:
+        cutoffs[conversation_id] = max(cutoffs.get(conversation_id, 0.0), deleted_at.timestamp())
+    removed = sum(_purge_until(session, conversation_id, cutoff) for conversation_id, cutoff in cutoffs.items())
     session.commit()
     return removed

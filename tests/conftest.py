@@ -27,6 +27,16 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 
 
+def pytest_configure(config) -> None:  # noqa: ANN001 - pytest's Config
+    config.addinivalue_line("markers", "runs_last: run after every other test of the session (the log "
+                                       "audit, tests/privacy/test_logs.py, reads what they logged)")
+
+
+def pytest_collection_modifyitems(config, items) -> None:  # noqa: ANN001 - pytest's objects
+    """Move the `runs_last` tests to the end, keeping every other test's order."""
+    items.sort(key=lambda item: item.get_closest_marker("runs_last") is not None)
+
+
 def running_in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 
