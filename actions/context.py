@@ -14,6 +14,18 @@ from knowledge.matcher import get_matcher
 CHILD_AGE_LIMIT = 18  # the project's cut-off for children and adolescents (the pages give none)
 
 
+def whole_number(text: object) -> int | None:
+    """The whole number written in `text` with decimal digits of any script ("7", "١٢"), else None.
+    Not `str.isdigit()`: it also accepts superscripts and circled digits ("²", "③") that `int()` rejects."""
+    value = str(text).strip() if text is not None else ""
+    if not value.isdecimal():
+        return None
+    try:
+        return int(value)
+    except ValueError:  # isdecimal() and int() agree on every Python we know; never crash on a message
+        return None
+
+
 def latest_entity(tracker: Tracker, name: str) -> str | None:
     """The last value of entity `name` in the latest user message, as a string."""
     values = [str(e.get("value")) for e in tracker.latest_message.get("entities", []) if e.get("entity") == name]
@@ -48,9 +60,8 @@ def patient_cue_in_message(tracker: Tracker) -> PatientCue:
     age = cue.age if cue else None
     is_child = cue.is_child if cue else None
     relation = cue.relation if cue else None
-    entity_age = latest_entity(tracker, "age")
-    if age is None and entity_age and entity_age.isdigit():
-        age = int(entity_age)
+    if age is None:
+        age = whole_number(latest_entity(tracker, "age"))
     button_group = latest_entity(tracker, "age_group")
     if button_group in ("child", "adult"):
         is_child = button_group == "child"
@@ -66,7 +77,7 @@ def patient_cue(tracker: Tracker) -> PatientCue:
     slot_age = tracker.get_slot("patient_age")
     slot_group = tracker.get_slot("age_group")
     return PatientCue(
-        age=int(slot_age) if slot_age is not None else None,
+        age=int(slot_age) if isinstance(slot_age, (int, float)) and 0 <= slot_age < 200 else None,
         is_child=None if slot_group is None else slot_group == "child",
         relation=latest.relation or tracker.get_slot("relation"),
     )

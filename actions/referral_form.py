@@ -1,34 +1,33 @@
 """The referral inquiry form: one question at a time, each answer checked with the referrals package's
-validators, a summary to confirm, then the inquiry stored with its recommended unit.
+validators, a summary to confirm, then the inquiry stored with its recommended unit
+(`actions.inquiry_submission`).
 
 Consent is asked first: without it nothing is collected, and the public contact is given instead.
 Every form slot uses a custom mapping filled here from the latest message (see `answer_text`), so a
 question asked mid-form ("what is CAR-T?") or an emergency is not taken as an answer: the form
-rejects the turn, the rules answer it, and the form asks its question again.
+rejects the turn, the rules answer it, and the form asks its question again. Yes/no answers (consent,
+the summary) are read in the patient's own words by `actions.form_answers`.
 """
 from __future__ import annotations
 
-import logging
 import re
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
-from sqlalchemy.exc import SQLAlchemyError
 
-from actions.replies import send_meta
-from actions.safety import coordinator_contact_text
-from actions.store import StoreUnavailable, query_store, referrals_engine
+from actions.context import whole_number
+from actions.form_answers import Kind, is_bare_confirmation, read_answer
+from actions.store import StoreUnavailable, query_store
 from knowledge.matcher import get_matcher
 from knowledge.queries import route_patient
 from referrals import (
-    Relation, StageOfCare, ValidationError, Want, Writer, clean_field, country_name,
-    language_name, submit_inquiry,
+    Relation, StageOfCare, ValidationError, Want, Writer, clean_field, country_name, language_name,
+    new_submission_key,
 )
 
-logger = logging.getLogger(__name__)
 
 FORM = "referral_form"
 FORM_SLOTS = (
@@ -36,26 +35,16 @@ FORM_SLOTS = (
     "inquiry_country", "inquiry_language", "inquiry_diagnosis", "inquiry_stage", "inquiry_wants",
     "inquiry_documents", "inquiry_travel", "inquiry_contact", "inquiry_confirmed",
 )
-# Slots the form fills on the side (not asked for).
-DERIVED_SLOTS = ("inquiry_condition_id", "inquiry_unit_id", "inquiry_unit_name")
+# Slots the form fills on the side (not asked for). The submission key is made when the patient consents
+# and stored with the inquiry, so that one form never stores two inquiries (referrals.submissions).
+DERIVED_SLOTS = ("inquiry_condition_id", "inquiry_unit_id", "inquiry_unit_name", "inquiry_submission_key")
+# inquiry_confirmed when a bare "send it" arrives after this conversation's inquiry was sent
+ALREADY_SENT = "already_sent"
 # Intents that are never an answer to a form question: the rules handle them, then the form resumes.
 INTERRUPTING_INTENTS = {"emergency", "stop"}
 SKIP_WORDS = {"skip", "none", "no", "no plans", "not yet", "n/a", "na", "-", "nothing", "no plans yet"}
 
-# What the patient can say to change an earlier answer at the summary ("change the email").
-CHANGEABLE: dict[str, tuple[str, ...]] = {
-    "inquiry_writer": ("who is writing", "writer", "who"),
-    "inquiry_patient_name": ("name",),
-    "inquiry_age": ("age", "birth", "born", "dob"),
-    "inquiry_country": ("country",),
-    "inquiry_language": ("language",),
-    "inquiry_diagnosis": ("diagnosis", "condition", "disease", "cancer"),
-    "inquiry_stage": ("stage", "where in care", "care"),
-    "inquiry_wants": ("want", "looking for", "request", "wish"),
-    "inquiry_documents": ("records", "documents", "pathology", "imaging", "scans"),
-    "inquiry_travel": ("travel", "trip", "visa", "plans"),
-    "inquiry_contact": ("contact", "email", "e-mail", "phone", "number"),
-}
+# The answers the patient can change at the summary (the words for each: actions.form_answers).
 FIELD_LABEL = {
     "inquiry_writer": "who is writing", "inquiry_patient_name": "the patient's name", "inquiry_age": "the age",
     "inquiry_country": "the country", "inquiry_language": "the language", "inquiry_diagnosis": "the diagnosis",
@@ -75,8 +64,7 @@ DOCUMENT_WORDS = {
     "has_pathology": ("patholog", "biopsy", "slide", "all"),
     "has_imaging": ("imag", "scan", "ct", "mri", "pet", "x-ray", "xray", "all"),
 }
-CONSENT_REFUSED = re.compile(r"\b(no|nope|not|don't|dont|disagree|decline|refuse)\b")
-CONSENT_GIVEN = re.compile(r"\b(agree|agreed|yes|yeah|ok|okay|sure|consent|accept|fine)\b")
+SHOWN_AGE = re.compile(r"^\d{1,3}( \(born \d{4}-\d{2}-\d{2}\))?$")  # the age as validate_inquiry_age keeps it
 EMAIL_IN_TEXT = re.compile(r"[^\s,;<>]+@[^\s,;<>]+")
 PHONE_IN_TEXT = re.compile(r"\+?[\d][\d\s().-]{6,}\d")
 
@@ -86,6 +74,9 @@ def answer_text(tracker: Tracker) -> str | None:
     emergency, a stop, a button for another intent, or a question (it ends with '?')."""
     text = (tracker.latest_message.get("text") or "").strip()
     intent = (tracker.latest_message.get("intent") or {}).get("name")
+    if intent == "stop" and tracker.get_slot("requested_slot") == "inquiry_confirmed" \
+            and read_answer(text).kind is Kind.CHANGE:
+        return text  # "no stop, the email is wrong" at the summary corrects an answer, it does not leave
     if not text or text.startswith("/") or intent in INTERRUPTING_INTENTS:
         return None
     if text.endswith("?") and tracker.get_slot("requested_slot") not in ("inquiry_diagnosis",):
@@ -93,11 +84,22 @@ def answer_text(tracker: Tracker) -> str | None:
     return text
 
 
+def answers_now(tracker: Tracker) -> bool:
+    """Whether the form runs on the patient's latest message (right after it), rather than coming back
+    after another action of the same turn: after a failed save, say, the "send it" that caused it must
+    not be taken again, or every failure would retry at once, within the same answer. (Rasa hands the
+    validation a tracker whose latest action is the form itself, so the events tell.)"""
+    events = list(tracker.events or [])
+    last_user = max((i for i, event in enumerate(events) if event.get("event") == "user"), default=-1)
+    ran = {event.get("name") for event in events[last_user + 1:] if event.get("event") == "action"}
+    return all(name in ("action_listen", "action_extract_slots") or str(name).endswith("_form") for name in ran)
+
+
 def requested_answer(tracker: Tracker, form_slots: tuple[str, ...]) -> list[EventType]:
     """Fill the slot the form asked for with the latest answer, if the message is one."""
     requested = tracker.get_slot("requested_slot")
     answer = answer_text(tracker)
-    if requested not in form_slots or answer is None:
+    if requested not in form_slots or answer is None or not answers_now(tracker):
         return []
     return [SlotSet(requested, answer)]
 
@@ -178,20 +180,32 @@ class ValidateReferralForm(FormValidationAction):
             slots.remove("inquiry_relation")
         return slots
 
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if repeats_a_sent_inquiry(tracker):
+            # the form ends before asking anything; action_finish_inquiry repeats the reference
+            return [SlotSet("inquiry_confirmed", ALREADY_SENT), SlotSet("requested_slot", None)]
+        return await super().run(dispatcher, tracker, domain)
+
     async def get_extraction_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> list[EventType]:
         return requested_answer(tracker, FORM_SLOTS)
 
-    # Each validate_<slot> gets the raw answer and returns the normalised value, or None to re-ask.
+    # Each validate_<slot> gets the raw answer and returns the normalised value, or None to re-ask. A
+    # value may also be one these methods returned before (the form validates filled slots again when
+    # it is started with them, after an answer from the action server was lost): it is kept as it is.
 
     def validate_inquiry_consent(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
-        text = str(value).casefold().replace("’", "'")
-        if CONSENT_REFUSED.search(text):
-            return {"inquiry_consent": False}
-        if CONSENT_GIVEN.search(text):
-            return {"inquiry_consent": True}
-        dispatcher.utter_message(text="Please answer \"I agree\" or \"I do not agree\".")
-        return {"inquiry_consent": None}
+        if isinstance(value, bool):
+            consent = value
+        else:
+            kind = read_answer(value).kind
+            consent = True if kind is Kind.YES else False if kind in (Kind.NO, Kind.CANCEL) else None
+        if consent is None:
+            dispatcher.utter_message(text="Please answer \"I agree\" or \"I do not agree\".")
+            return {"inquiry_consent": None}
+        if consent and not tracker.get_slot("inquiry_submission_key"):
+            return {"inquiry_consent": True, "inquiry_submission_key": new_submission_key()}
+        return {"inquiry_consent": consent}
 
     def validate_inquiry_writer(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
         text = str(value).casefold()
@@ -235,6 +249,8 @@ class ValidateReferralForm(FormValidationAction):
         return self._checked("inquiry_patient_name", "patient_name", value, dispatcher)
 
     def validate_inquiry_age(self, value, dispatcher, tracker, domain):
+        if SHOWN_AGE.match(str(value)):
+            return {"inquiry_age": str(value)}
         try:
             parsed = clean_field("age_or_birth_date", value)
         except ValidationError as error:
@@ -253,8 +269,7 @@ class ValidateReferralForm(FormValidationAction):
         checked = self._checked("inquiry_diagnosis", "diagnosis", value, dispatcher)
         if checked["inquiry_diagnosis"] is None:
             return checked
-        age_text = str(tracker.get_slot("inquiry_age") or "").split(" ")[0]
-        age = int(age_text) if age_text.isdigit() else None
+        age = whole_number(str(tracker.get_slot("inquiry_age") or "").split(" ")[0])
         try:
             result = query_store(lambda session: route_patient(session, checked["inquiry_diagnosis"], age=age))
         except StoreUnavailable:
@@ -314,122 +329,31 @@ class ValidateReferralForm(FormValidationAction):
             return {"inquiry_contact": None}
 
     def validate_inquiry_confirmed(self, value, dispatcher, tracker, domain):
-        text = str(value).casefold().strip()
-        if text in {"submit", "send", "send it", "yes", "yes please", "confirm", "correct", "ok", "yes, send it"}:
+        answer = read_answer(value)
+        if answer.kind is Kind.YES:
             return {"inquiry_confirmed": "submit"}
-        if text.startswith("cancel") or text in {"no", "don't send", "do not send"}:
+        if answer.kind is Kind.CANCEL:
             return {"inquiry_confirmed": "cancel"}
-        for slot, words in CHANGEABLE.items():
-            if any(word in text for word in words):
-                dispatcher.utter_message(text=f"Of course, let's change {FIELD_LABEL[slot]}.")
-                cleared = {slot: None, "inquiry_confirmed": None}
-                if slot == "inquiry_writer":
-                    cleared["inquiry_relation"] = None
-                return cleared
+        if answer.kind is Kind.CHANGE and answer.field in FIELD_LABEL:
+            dispatcher.utter_message(text=f"Of course, let's change {FIELD_LABEL[answer.field]}.")
+            cleared = {answer.field: None, "inquiry_confirmed": None}
+            if answer.field == "inquiry_writer":
+                cleared["inquiry_relation"] = None
+            return cleared
+        if answer.kind in (Kind.NO, Kind.CHANGE):
+            # a bare "no" discards nothing: it may mean "not yet, something is wrong"
+            dispatcher.utter_message(text="Nothing is lost. What would you like to change? For example \"the age is "
+                                          "wrong\" or \"change the email\". Or say \"cancel\" to discard the "
+                                          "inquiry.")
+            return {"inquiry_confirmed": None}
         dispatcher.utter_message(text="Please say \"send it\", tell me what to change (for example \"change the "
                                       "email\"), or \"cancel\".")
         return {"inquiry_confirmed": None}
 
 
-class ActionAskInquiryConfirmed(Action):
-    """Shows the summary and asks for confirmation before anything is stored."""
-
-    def name(self) -> str:
-        return "action_ask_inquiry_confirmed"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        dispatcher.utter_message(text=summary_text(tracker.slots), buttons=[
-            {"title": "Send it", "payload": "send it"},
-            {"title": "Change the contact", "payload": "change the contact"},
-            {"title": "Cancel", "payload": "cancel"},
-        ])
-        return []
-
-
-def clear_form() -> list[EventType]:
-    return [SlotSet(slot, None) for slot in (*FORM_SLOTS, *DERIVED_SLOTS)]
-
-
-def inquiry_data(tracker: Tracker) -> dict[str, Any]:
-    """The form's answers as `referrals.submit_inquiry` data."""
-    slots = tracker.slots
-    docs = slots.get("inquiry_documents") or {}
-    contact = slots.get("inquiry_contact") or {}
-    age_text = str(slots.get("inquiry_age") or "")
-    birth = re.search(r"born (\d{4}-\d{2}-\d{2})", age_text)
-    return {
-        "conversation_id": tracker.sender_id,
-        "consent": True,
-        "writer": slots.get("inquiry_writer"),
-        "relation": slots.get("inquiry_relation"),
-        "patient_name": slots.get("inquiry_patient_name"),
-        "age_or_birth_date": birth.group(1) if birth else age_text.split(" ")[0],
-        "country": slots.get("inquiry_country"),
-        "language": slots.get("inquiry_language"),
-        "diagnosis": slots.get("inquiry_diagnosis"),
-        "condition_id": slots.get("inquiry_condition_id"),
-        "recommended_unit_id": slots.get("inquiry_unit_id"),
-        "stage": slots.get("inquiry_stage"),
-        "wants": slots.get("inquiry_wants") or [],
-        "has_records": docs.get("has_records"),
-        "has_pathology": docs.get("has_pathology"),
-        "has_imaging": docs.get("has_imaging"),
-        "travel_plans": None if slots.get("inquiry_travel") in (None, "none") else slots.get("inquiry_travel"),
-        "contact_email": contact.get("email"),
-        "contact_phone": contact.get("phone"),
-    }
-
-
-class ActionFinishInquiry(Action):
-    """After the form: store a confirmed inquiry and give its reference; without consent or when
-    cancelled, store nothing and give the public contact. A failed write keeps every answer."""
-
-    def name(self) -> str:
-        return "action_finish_inquiry"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        intent = tracker.latest_message.get("intent")
-        if tracker.get_slot("inquiry_consent") is False or tracker.get_slot("inquiry_confirmed") == "cancel":
-            contact_text, files = coordinator_contact_text()
-            reason = ("Without your consent I won't store anything about you." if tracker.get_slot("inquiry_consent") is False
-                      else "I've cancelled the inquiry; nothing was stored.")
-            dispatcher.utter_message(text=f"{reason} You can still reach the international services directly:\n"
-                                          f"{contact_text}")
-            send_meta(dispatcher, intent, topic="referral", sources=files)
-            return clear_form()
-        if tracker.get_slot("inquiry_confirmed") != "submit":
-            return []
-        try:
-            reference = submit_inquiry(referrals_engine(), inquiry_data(tracker))
-        except (SQLAlchemyError, ValidationError, OSError) as error:
-            logger.exception("storing an inquiry failed")
-            message = error.message if isinstance(error, ValidationError) else "I couldn't save your inquiry just now."
-            dispatcher.utter_message(text=f"{message} Your answers are kept: say \"send it\" to try again.",
-                                     buttons=[{"title": "Send it", "payload": "send it"}])
-            send_meta(dispatcher, intent, topic="referral")
-            # Ask for the confirmation again, with every other answer still in place.
-            return [SlotSet("inquiry_confirmed", None), ActiveLoop(FORM), SlotSet("requested_slot", "inquiry_confirmed")]
-        unit = tracker.get_slot("inquiry_unit_name")
-        dispatcher.utter_message(text=(
-            f"Thank you. Your inquiry has been sent. Your reference number is **{reference}**.\n"
-            "Please keep it: with it and the email or phone you gave, you can ask me for the status of your inquiry "
-            "at any time."
-            + (f"\nIt will go to the coordinators with the suggestion: {unit}." if unit else "")
-            + "\nNext step: an international coordinator will review it and reply here and by your contact details. "
-              "If anything gets worse in the meantime, please seek medical care; in an emergency call 119 in Korea or "
-              "your local emergency number."))
-        send_meta(dispatcher, intent, topic="referral",
-                  unit_ids=[tracker.get_slot("inquiry_unit_id")] if tracker.get_slot("inquiry_unit_id") else [])
-        return [*clear_form(), SlotSet("inquiry_reference", reference)]
-
-
-class ActionStopInquiry(Action):
-    """The patient stopped the form: say so, and that nothing was stored."""
-
-    def name(self) -> str:
-        return "action_stop_inquiry"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        dispatcher.utter_message(text="I've stopped the inquiry; nothing was stored. You can start again at any time "
-                                      "by saying \"I want to send an inquiry\".")
-        return clear_form()
+def repeats_a_sent_inquiry(tracker: Tracker) -> bool:
+    """The form is starting (nothing asked or answered yet) because of a bare "send it" after this
+    conversation's inquiry was sent: the widget's retry, or a patient who did not see the answer."""
+    return (bool(tracker.get_slot("inquiry_reference")) and tracker.get_slot("requested_slot") is None
+            and tracker.get_slot("inquiry_consent") is None
+            and is_bare_confirmation(tracker.latest_message.get("text")))

@@ -417,8 +417,9 @@ class TermMatcher:
         return self._number(word)
 
     def _number(self, raw: str) -> int | None:
-        digits = "".join(ch for ch in raw if ch.isdigit())
-        if raw[:1].isdigit() and digits and len(digits) <= 3 and "," not in raw and "." not in raw:
+        # isdecimal, not isdigit: "²" and "③" are digits to isdigit() but int() rejects them
+        digits = "".join(ch for ch in raw if ch.isdecimal())
+        if raw[:1].isdecimal() and digits and len(digits) <= 3 and "," not in raw and "." not in raw:
             return int(digits)
         return self._catalog.number_words.get(raw.lower())
 

@@ -13,6 +13,8 @@ from referrals.errors import (
     ConsentRequired, InquiryNotFound, InvalidTransition, PersonalDataDeleted, ReferralError, UnknownCoordinator,
     ValidationError,
 )
+# imported so that create_schema creates its table too
+from referrals.erasures import Erasure
 from referrals.export import CSV_COLUMNS, export_csv
 from referrals.fields import INQUIRY_FIELDS, FieldSpec, clean_field, clean_inquiry
 from referrals.inquiries import (
@@ -22,6 +24,9 @@ from referrals.inquiries import (
     view_inquiry,
 )
 from referrals.models import AuditEntry, Coordinator, Inquiry, Note, create_schema, metadata
+# after referrals.inquiries, which they use; imported here so that create_schema creates their tables too
+from referrals.access_attempts import AccessFailure, ReferenceLocked
+from referrals.submissions import Submission, new_submission_key, submit_once
 from referrals.places import (
     COMMON_LANGUAGES, country_name, language_choices, language_name, normalise_country, normalise_language,
 )
@@ -30,10 +35,13 @@ from referrals.transcript import TranscriptLine, purge_deleted_transcripts, tran
 from referrals.validation import AgeOrBirthDate, normalise_email, normalise_phone, parse_age_or_birth_date
 
 __all__ = [
-    "ALLOWED_TRANSITIONS", "AgeOrBirthDate", "AuditEntry", "COMMON_LANGUAGES", "CSV_COLUMNS", "ConsentRequired",
-    "Coordinator", "FieldSpec", "FilterOptions", "INQUIRY_FIELDS", "Inquiry", "InquiryFilter", "InquiryNotFound",
+    "ALLOWED_TRANSITIONS", "AccessFailure", "AgeOrBirthDate", "AuditEntry", "COMMON_LANGUAGES", "CSV_COLUMNS",
+    "ConsentRequired",
+    "Coordinator", "Erasure", "FieldSpec", "FilterOptions", "INQUIRY_FIELDS", "Inquiry", "InquiryFilter",
+    "InquiryNotFound",
     "InvalidTransition", "MIN_PASSWORD_LENGTH", "Note", "PERSONAL_FIELDS", "PatientStatus", "PersonalDataDeleted",
-    "REFERENCE_PATTERN", "ReferralError", "Relation", "StageOfCare", "Status", "TranscriptLine", "UNASSIGNED",
+    "REFERENCE_PATTERN", "ReferenceLocked", "ReferralError", "Relation", "StageOfCare", "Status", "Submission",
+    "TranscriptLine", "UNASSIGNED",
     "UnknownCoordinator", "ValidationError", "Want", "Writer", "add_note", "allowed_statuses", "assign",
     "audit_entries", "authenticate", "clean_field", "clean_inquiry", "count_inquiries", "country_name",
     "create_coordinator", "create_schema", "delete_personal_data", "erase_personal_data", "export_csv",
@@ -41,5 +49,5 @@ __all__ = [
     "list_inquiries", "metadata", "normalise_country", "normalise_email", "normalise_language",
     "normalise_phone", "normalise_reference", "normalise_username", "parse_age_or_birth_date",
     "purge_deleted_transcripts", "record_audit", "reply_to_patient", "set_active", "set_password", "set_status",
-    "status_for_patient", "submit_inquiry", "transcript", "view_inquiry",
+    "new_submission_key", "status_for_patient", "submit_inquiry", "submit_once", "transcript", "view_inquiry",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hmac
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -70,11 +70,14 @@ def record_audit(session: Session, actor: str, action: str, *, inquiry: Inquiry 
 
 # --- the patient's side -------------------------------------------------------------------------------
 
-def submit_inquiry(bind: Session | Engine, data: Mapping[str, Any], *, now: datetime | None = None) -> str:
+def submit_inquiry(bind: Session | Engine, data: Mapping[str, Any], *, now: datetime | None = None,
+                   before_commit: Callable[[Session, Inquiry], None] | None = None) -> str:
     """Validate and store a new inquiry; return its reference (`KR-XXXXXXXXXX`).
 
     Raises `ConsentRequired` without consent and `ValidationError` (with `.errors` per field) for wrong
-    or missing answers; nothing is stored then. See `referrals.fields.INQUIRY_FIELDS` for the keys."""
+    or missing answers; nothing is stored then. See `referrals.fields.INQUIRY_FIELDS` for the keys.
+    `before_commit(session, inquiry)` adds rows that must be stored with the inquiry or not at all
+    (`referrals.submissions`)."""
     created = now or utcnow()
     values = clean_inquiry(data, now=created)
     with _session(bind) as session:
@@ -93,6 +96,8 @@ def submit_inquiry(bind: Session | Engine, data: Mapping[str, Any], *, now: date
                     continue  # another process took the same reference in between
                 raise
             record_audit(session, PATIENT_ACTOR, "submitted", inquiry=inquiry, commit=False)
+            if before_commit is not None:
+                before_commit(session, inquiry)
             session.commit()
             return reference
     raise RuntimeError("could not generate an unused inquiry reference")
@@ -145,12 +150,15 @@ def _find_for_patient(session: Session, reference: Any) -> Inquiry | None:
 def status_for_patient(bind: Session | Engine, reference: Any, contact: Any) -> PatientStatus | None:
     """The status and the coordinator's reply, only when `contact` (the email or phone given in the
     inquiry, in any formatting) matches. An unknown reference, a wrong or malformed contact and a deleted
-    inquiry all return None: the caller cannot tell them apart."""
+    inquiry all return None: the caller cannot tell them apart. Each failure counts against the reference
+    (`referrals.access_attempts`); a locked reference raises `ReferenceLocked`, even with the right contact."""
+    from referrals.access_attempts import record_failure, refuse_if_locked
+
     with _session(bind) as session:
         inquiry = _find_for_patient(session, reference)
+        refuse_if_locked(session, reference, "status check", inquiry=inquiry)
         if not _contact_matches(inquiry, contact):
-            if inquiry is not None:
-                record_audit(session, PATIENT_ACTOR, "status_check_refused", inquiry=inquiry)
+            record_failure(session, reference, "status_check_refused", inquiry=inquiry)
             return None
         status = Status(inquiry.status)
         result = PatientStatus(
@@ -166,18 +174,25 @@ def status_for_patient(bind: Session | Engine, reference: Any, contact: Any) -> 
 def delete_personal_data(bind: Session | Engine, reference: Any, contact: Any) -> bool:
     """The patient's right to erasure: with the same contact check as `status_for_patient`, empty every
     personal field (see PERSONAL_FIELDS), scrub the internal notes, delete the chat transcript, close
-    the inquiry and audit it. Returns False (and changes nothing) when the check fails."""
+    the inquiry and audit it. Returns False (and changes nothing) when the check fails; failures and
+    lock-outs as in `status_for_patient`."""
+    from referrals.access_attempts import record_failure, refuse_if_locked
+
     with _session(bind) as session:
         inquiry = _find_for_patient(session, reference)
+        refuse_if_locked(session, reference, "deletion", inquiry=inquiry)
         if not _contact_matches(inquiry, contact) or inquiry.is_deleted:
-            if inquiry is not None:
-                record_audit(session, PATIENT_ACTOR, "deletion_refused", inquiry=inquiry)
+            record_failure(session, reference, "deletion_refused", inquiry=inquiry)
             return False
         _erase(session, inquiry, PATIENT_ACTOR)
         return True
 
 
 def _erase(session: Session, inquiry: Inquiry, actor: str) -> None:
+    """Empty the personal fields and notes, delete the transcript and record the erasure, in one
+    transaction: the recorded time is what the tracker store checks before saving a conversation
+    again (`server.tracker_store`), so nothing from before it is stored again."""
+    from referrals.erasures import record_erasure
     from referrals.transcript import purge_transcript
 
     now = utcnow()
@@ -188,7 +203,10 @@ def _erase(session: Session, inquiry: Inquiry, actor: str) -> None:
     inquiry.status = Status.CLOSED.value
     inquiry.personal_data_deleted_at = now
     inquiry.updated_at = now
-    removed = purge_transcript(session, inquiry.conversation_id, until=now) if inquiry.conversation_id else 0
+    removed = 0
+    if inquiry.conversation_id:
+        record_erasure(session, inquiry.conversation_id, now)
+        removed = purge_transcript(session, inquiry.conversation_id, until=now)
     record_audit(session, actor, "personal_data_deleted", inquiry=inquiry,
                  details=f"{removed} chat events deleted", commit=False)
     session.commit()

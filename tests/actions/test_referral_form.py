@@ -8,8 +8,9 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.inquiry_submission import inquiry_data
 from actions.referral_form import (
-    ValidateReferralForm, answer_text, inquiry_data, parse_contact, parse_documents, parse_wants, summary_text,
+    ValidateReferralForm, answer_text, parse_contact, parse_documents, parse_wants, requested_answer, summary_text,
 )
 from referrals import ValidationError, clean_inquiry
 
@@ -44,6 +45,21 @@ def test_what_counts_as_an_answer(text, intent, requested, expected):
     assert answer_text(tracker_for(text, intent, requested)) == expected
 
 
+def test_the_form_coming_back_in_the_same_turn_does_not_take_the_message_again():
+    """After a failed save the form asks again in the same turn: the "send it" that failed must not be
+    read a second time (it would retry at once, and answer both "couldn't save" and a reference)."""
+    fresh = tracker_for("send it", "request_referral", "inquiry_confirmed")
+    assert requested_answer(fresh, ("inquiry_confirmed",)) != []
+    turn = [{"event": "user", "text": "send it"}, {"event": "action", "name": "referral_form"}]
+    first = Tracker("sender-1", fresh.slots, fresh.latest_message, turn, False, None, {"name": "referral_form"},
+                    "referral_form")
+    assert requested_answer(first, ("inquiry_confirmed",)) != [], "the form's first run reads the message"
+    turn += [{"event": "action", "name": "action_finish_inquiry"}, {"event": "action", "name": "referral_form"}]
+    again = Tracker("sender-1", fresh.slots, fresh.latest_message, turn, False, None, {"name": "referral_form"},
+                    "referral_form")
+    assert requested_answer(again, ("inquiry_confirmed",)) == []
+
+
 def test_contact_accepts_email_and_phone_with_country_code():
     assert parse_contact("mail me at Ana.Silva@Example.COM or +351 912 345 678") == {
         "email": "ana.silva@example.com", "phone": "+351912345678"}
@@ -63,12 +79,22 @@ def test_wants_and_documents_from_free_text():
 
 
 @pytest.mark.parametrize("answer, expected", [
-    ("I agree", True), ("yes, that's fine", True), ("I do not agree", False), ("no", False), ("maybe later", None),
+    ("I agree", True), ("yes, that's fine", True), ("yes, no problem", True), ("sure, go ahead", True),
+    ("I do not agree", False), ("no", False), ("nope", False), ("maybe later", None),
 ])
 def test_consent(answer, expected):
     result, message = validate("inquiry_consent", answer)
     assert result["inquiry_consent"] is expected
     assert (message != "") is (expected is None)
+
+
+def test_consent_makes_the_submission_key_once():
+    given, _ = validate("inquiry_consent", "I agree")
+    assert len(given["inquiry_submission_key"]) >= 32
+    again, _ = validate("inquiry_consent", "yes", inquiry_submission_key="kept-key")
+    assert "inquiry_submission_key" not in again, "a key already made is kept, not replaced"
+    refused, _ = validate("inquiry_consent", "I do not agree")
+    assert "inquiry_submission_key" not in refused
 
 
 def test_bad_age_is_re_asked_with_a_clear_message():
@@ -103,6 +129,38 @@ def test_change_at_the_summary_clears_only_that_answer():
     assert result == {"inquiry_contact": None, "inquiry_confirmed": None}
     assert "contact" in message
     assert validate("inquiry_confirmed", "send it")[0] == {"inquiry_confirmed": "submit"}
+
+
+@pytest.mark.parametrize("answer, expected", [
+    ("Yes, that is correct", {"inquiry_confirmed": "submit"}),
+    ("looks good, send it", {"inquiry_confirmed": "submit"}),
+    ("no wait, the age is wrong", {"inquiry_age": None, "inquiry_confirmed": None}),
+    ("don't send", {"inquiry_confirmed": "cancel"}),
+    ("change who is writing", {"inquiry_writer": None, "inquiry_relation": None, "inquiry_confirmed": None}),
+])
+def test_the_summary_reads_natural_answers(answer, expected):
+    assert validate("inquiry_confirmed", answer)[0] == expected
+
+
+def test_a_bare_no_at_the_summary_asks_what_to_change_and_keeps_everything():
+    result, message = validate("inquiry_confirmed", "no", inquiry_patient_name="Lee Min")
+    assert result == {"inquiry_confirmed": None}, "nothing is cleared or cancelled"
+    assert "change" in message and "cancel" in message
+
+
+def test_a_correction_at_the_summary_is_an_answer_even_when_read_as_stop():
+    tracker = tracker_for("no stop, the email is wrong", "stop", "inquiry_confirmed")
+    assert answer_text(tracker) == "no stop, the email is wrong"
+    assert answer_text(tracker_for("stop", "stop", "inquiry_confirmed")) is None
+
+
+def test_values_kept_by_the_form_pass_their_own_check_again():
+    """A form started with its slots filled (an answer from the action server was lost) validates them
+    again: what the validators returned must come back unchanged."""
+    assert validate("inquiry_age", "51 (born 1973-03-02)")[0] == {"inquiry_age": "51 (born 1973-03-02)"}
+    assert validate("inquiry_consent", True)[0]["inquiry_consent"] is True
+    assert validate("inquiry_confirmed", "submit")[0] == {"inquiry_confirmed": "submit"}
+    assert validate("inquiry_travel", "none")[0] == {"inquiry_travel": "none"}
 
 
 COMPLETE = dict(

@@ -1,0 +1,157 @@
+"""The end of the referral form: the summary to confirm, then storing the inquiry once and giving its
+reference, or storing nothing (no consent, cancelled, stopped).
+
+Submission is safe to repeat: the key made when the patient consented goes with the inquiry
+(`referrals.submit_once`), so a retried "send it" after a write that did commit returns the same
+reference. A failed write says only that nothing could be saved and that the answers are kept (never
+also a reference); a bare "send it" after the inquiry was sent repeats its reference
+(`actions.referral_form.repeats_a_sent_inquiry`).
+"""
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.referral_form import ALREADY_SENT, DERIVED_SLOTS, FORM, FORM_SLOTS, summary_text
+from actions.replies import send_meta
+from actions.safety import coordinator_contact_text
+from actions.store import referrals_engine
+from referrals import ValidationError, new_submission_key, submit_once
+
+logger = logging.getLogger(__name__)
+FINISH = "action_finish_inquiry"
+SAVE_FAILED = "I couldn't save your inquiry just now. Your answers are kept: say \"send it\" to try again."
+
+
+def events_this_turn(tracker: Tracker) -> list[dict[str, Any]]:
+    """The events since the patient's latest message."""
+    events = list(tracker.events or [])
+    last_user = max((i for i, event in enumerate(events) if event.get("event") == "user"), default=-1)
+    return events[last_user + 1:]
+
+
+class ActionAskInquiryConfirmed(Action):
+    """Shows the summary and asks for confirmation before anything is stored. Right after a failed save
+    it stays quiet: that message already says how to try again, and the summary was just shown."""
+
+    def name(self) -> str:
+        return "action_ask_inquiry_confirmed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if any(event.get("event") == "action" and event.get("name") == FINISH for event in events_this_turn(tracker)):
+            return []
+        dispatcher.utter_message(text=summary_text(tracker.slots), buttons=[
+            {"title": "Send it", "payload": "send it"},
+            {"title": "Change the contact", "payload": "change the contact"},
+            {"title": "Cancel", "payload": "cancel"},
+        ])
+        return []
+
+
+def clear_form() -> list[EventType]:
+    return [SlotSet(slot, None) for slot in (*FORM_SLOTS, *DERIVED_SLOTS)]
+
+
+def inquiry_data(tracker: Tracker) -> dict[str, Any]:
+    """The form's answers as `referrals.submit_inquiry` data."""
+    slots = tracker.slots
+    docs = slots.get("inquiry_documents") or {}
+    contact = slots.get("inquiry_contact") or {}
+    age_text = str(slots.get("inquiry_age") or "")
+    birth = re.search(r"born (\d{4}-\d{2}-\d{2})", age_text)
+    return {
+        "conversation_id": tracker.sender_id,
+        "consent": True,
+        "writer": slots.get("inquiry_writer"),
+        "relation": slots.get("inquiry_relation"),
+        "patient_name": slots.get("inquiry_patient_name"),
+        "age_or_birth_date": birth.group(1) if birth else age_text.split(" ")[0],
+        "country": slots.get("inquiry_country"),
+        "language": slots.get("inquiry_language"),
+        "diagnosis": slots.get("inquiry_diagnosis"),
+        "condition_id": slots.get("inquiry_condition_id"),
+        "recommended_unit_id": slots.get("inquiry_unit_id"),
+        "stage": slots.get("inquiry_stage"),
+        "wants": slots.get("inquiry_wants") or [],
+        "has_records": docs.get("has_records"),
+        "has_pathology": docs.get("has_pathology"),
+        "has_imaging": docs.get("has_imaging"),
+        "travel_plans": None if slots.get("inquiry_travel") in (None, "none") else slots.get("inquiry_travel"),
+        "contact_email": contact.get("email"),
+        "contact_phone": contact.get("phone"),
+    }
+
+
+def sent_text(reference: str, unit: str | None) -> str:
+    return (f"Thank you. Your inquiry has been sent. Your reference number is **{reference}**.\n"
+            "Please keep it: with it and the email or phone you gave, you can ask me for the status of your inquiry "
+            "at any time."
+            + (f"\nIt will go to the coordinators with the suggestion: {unit}." if unit else "")
+            + "\nNext step: an international coordinator will review it and reply here and by your contact details. "
+              "If anything gets worse in the meantime, please seek medical care; in an emergency call 119 in Korea or "
+              "your local emergency number.")
+
+
+class ActionFinishInquiry(Action):
+    """After the form: store a confirmed inquiry and give its reference; without consent or when
+    cancelled, store nothing and give the public contact. A failed write keeps every answer."""
+
+    def name(self) -> str:
+        return FINISH
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        intent = tracker.latest_message.get("intent")
+        confirmed = tracker.get_slot("inquiry_confirmed")
+        if confirmed == ALREADY_SENT:
+            dispatcher.utter_message(text=f"Your inquiry has already been sent; nothing more is needed. Its reference "
+                                          f"number is **{tracker.get_slot('inquiry_reference')}**.")
+            send_meta(dispatcher, intent, topic="referral")
+            return clear_form()
+        if tracker.get_slot("inquiry_consent") is False or confirmed == "cancel":
+            contact_text, files = coordinator_contact_text()
+            reason = ("Without your consent I won't store anything about you." if tracker.get_slot("inquiry_consent") is False
+                      else "I've cancelled the inquiry; nothing was stored.")
+            dispatcher.utter_message(text=f"{reason} You can still reach the international services directly:\n"
+                                          f"{contact_text}")
+            send_meta(dispatcher, intent, topic="referral", sources=files)
+            return clear_form()
+        if confirmed != "submit":
+            return []
+        key = tracker.get_slot("inquiry_submission_key")
+        if not key:  # a form started before the key existed: still one key from here on
+            key = new_submission_key()
+        try:
+            reference = submit_once(referrals_engine(), key, inquiry_data(tracker))
+        except (SQLAlchemyError, ValidationError, OSError) as error:
+            logger.error("storing an inquiry failed in %s: %s", self.name(), type(error).__name__)
+            message = (f"{error.message} Your answers are kept: say \"send it\" to try again."
+                       if isinstance(error, ValidationError) else SAVE_FAILED)
+            dispatcher.utter_message(text=message, buttons=[{"title": "Send it", "payload": "send it"}])
+            send_meta(dispatcher, intent, topic="referral")
+            # Ask for the confirmation again, with every other answer (and the key) still in place.
+            return [SlotSet("inquiry_submission_key", key), SlotSet("inquiry_confirmed", None), ActiveLoop(FORM),
+                    SlotSet("requested_slot", "inquiry_confirmed")]
+        unit = tracker.get_slot("inquiry_unit_name")
+        dispatcher.utter_message(text=sent_text(reference, unit))
+        send_meta(dispatcher, intent, topic="referral",
+                  unit_ids=[tracker.get_slot("inquiry_unit_id")] if tracker.get_slot("inquiry_unit_id") else [])
+        return [*clear_form(), SlotSet("inquiry_reference", reference)]
+
+
+class ActionStopInquiry(Action):
+    """The patient stopped the form: say so, and that nothing was stored."""
+
+    def name(self) -> str:
+        return "action_stop_inquiry"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        dispatcher.utter_message(text="I've stopped the inquiry; nothing was stored. You can start again at any time "
+                                      "by saying \"I want to send an inquiry\".")
+        return clear_form()
