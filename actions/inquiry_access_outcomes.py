@@ -9,6 +9,7 @@ Two limits protect the second detail from guessing: MAX_FAILED_ATTEMPTS per conv
 from __future__ import annotations
 
 import logging
+from abc import ABCMeta, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -109,76 +110,84 @@ def ended_early(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     return False
 
 
-class ActionShowInquiryStatus(Action):
+class _InquiryAccessAction(Action, metaclass=ABCMeta):
+    """The end of a status or deletion flow: the check that both flows share (the patient's way out,
+    the per-reference lock, the database, a wrong pair counted), around each flow's own look-up and
+    answer. Abstract, so rasa_sdk's executor does not register it as an action."""
+
+    topic = ""
+    unavailable_text = ""
+
+    @abstractmethod
+    def look_up(self, reference: Any, contact: Any) -> Any:
+        """The flow's referrals call; a falsy result means reference and contact did not match."""
+
+    @abstractmethod
+    def answer(self, dispatcher: CollectingDispatcher, result: Any) -> None:
+        """Tell the patient the result of a successful look-up."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        intent = tracker.latest_message.get("intent")
+        clear = clear_access()
+        if ended_early(dispatcher, tracker):
+            send_meta(dispatcher, intent, topic=self.topic)
+            return clear
+        try:
+            result = self.look_up(tracker.get_slot("access_reference"), tracker.get_slot("access_contact"))
+        except ReferenceLocked as locked:
+            dispatcher.utter_message(text=locked_text(locked.minutes_left()))
+            send_meta(dispatcher, intent, topic=self.topic)
+            return clear
+        except SQLAlchemyError as error:
+            logger.error("%s failed: %s", self.name(), type(error).__name__)
+            dispatcher.utter_message(text=self.unavailable_text)
+            return clear
+        if not result:
+            dispatcher.utter_message(text=NOT_FOUND)
+            clear.append(SlotSet("access_failures", failed_attempts(tracker) + 1))
+        else:
+            self.answer(dispatcher, result)
+        send_meta(dispatcher, intent, topic=self.topic)
+        return clear
+
+
+class ActionShowInquiryStatus(_InquiryAccessAction):
     """The status of an inquiry and the coordinators' reply, when reference and contact match."""
+
+    topic = "inquiry_status"
+    unavailable_text = "I'm sorry, I can't check inquiries right now. Please try again later."
 
     def name(self) -> str:
         return "action_show_inquiry_status"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        intent = tracker.latest_message.get("intent")
-        clear = clear_access()
-        if ended_early(dispatcher, tracker):
-            send_meta(dispatcher, intent, topic="inquiry_status")
-            return clear
-        try:
-            status = status_for_patient(referrals_engine(), tracker.get_slot("access_reference"),
-                                        tracker.get_slot("access_contact"))
-        except ReferenceLocked as locked:
-            dispatcher.utter_message(text=locked_text(locked.minutes_left()))
-            send_meta(dispatcher, intent, topic="inquiry_status")
-            return clear
-        except SQLAlchemyError as error:
-            logger.error("status check failed in %s: %s", self.name(), type(error).__name__)
-            dispatcher.utter_message(text="I'm sorry, I can't check inquiries right now. Please try again later.")
-            return clear
-        if status is None:
-            dispatcher.utter_message(text=NOT_FOUND)
-            send_meta(dispatcher, intent, topic="inquiry_status")
-            return [*clear, SlotSet("access_failures", failed_attempts(tracker) + 1)]
-        text = f"Inquiry **{status.reference}**: {status.status_label}."
-        if status.reply:
-            by = f" from {status.replied_by}" if status.replied_by else ""
-            text += f"\n\nMessage{by}:\n{status.reply}"
+    def look_up(self, reference: Any, contact: Any) -> Any:
+        return status_for_patient(referrals_engine(), reference, contact)
+
+    def answer(self, dispatcher: CollectingDispatcher, result: Any) -> None:
+        text = f"Inquiry **{result.reference}**: {result.status_label}."
+        if result.reply:
+            by = f" from {result.replied_by}" if result.replied_by else ""
+            text += f"\n\nMessage{by}:\n{result.reply}"
         else:
             text += "\nThere is no reply yet; a coordinator will answer as soon as possible."
         dispatcher.utter_message(text=text)
-        send_meta(dispatcher, intent, topic="inquiry_status")
-        return clear
 
 
-class ActionDeleteInquiryData(Action):
+class ActionDeleteInquiryData(_InquiryAccessAction):
     """Remove an inquiry's personal data, when reference and contact match, and confirm it."""
+
+    topic = "inquiry_deletion"
+    unavailable_text = "I'm sorry, I can't delete data right now. Nothing was changed; please try again later."
 
     def name(self) -> str:
         return "action_delete_inquiry_data"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        intent = tracker.latest_message.get("intent")
-        clear = clear_access()
-        if ended_early(dispatcher, tracker):
-            send_meta(dispatcher, intent, topic="inquiry_deletion")
-            return clear
-        try:
-            deleted = delete_personal_data(referrals_engine(), tracker.get_slot("access_reference"),
-                                           tracker.get_slot("access_contact"))
-        except ReferenceLocked as locked:
-            dispatcher.utter_message(text=locked_text(locked.minutes_left()))
-            send_meta(dispatcher, intent, topic="inquiry_deletion")
-            return clear
-        except SQLAlchemyError as error:
-            logger.error("deletion failed in %s: %s", self.name(), type(error).__name__)
-            dispatcher.utter_message(text="I'm sorry, I can't delete data right now. Nothing was changed; please try "
-                                          "again later.")
-            return clear
-        if not deleted:
-            dispatcher.utter_message(text=NOT_FOUND)
-            clear.append(SlotSet("access_failures", failed_attempts(tracker) + 1))
-        else:
-            dispatcher.utter_message(text="Done: the personal data of that inquiry has been deleted. The coordinators "
-                                          "keep only an anonymous record that an inquiry existed.")
-        send_meta(dispatcher, intent, topic="inquiry_deletion")
-        return clear
+    def look_up(self, reference: Any, contact: Any) -> Any:
+        return delete_personal_data(referrals_engine(), reference, contact)
+
+    def answer(self, dispatcher: CollectingDispatcher, result: Any) -> None:
+        dispatcher.utter_message(text="Done: the personal data of that inquiry has been deleted. The coordinators "
+                                      "keep only an anonymous record that an inquiry existed.")
 
 
 def trailing_question(tracker: Tracker) -> dict[str, Any] | None:
