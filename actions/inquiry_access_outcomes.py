@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from actions.inquiry_access import ACCESS_SLOTS
 from actions.knowledge_answers import TOPIC_OF_INTENT, ActionAnswerAvailability, ActionAnswerFigures, ActionAnswerTopic
+from actions.not_in_pages import ActionAnswerNotInPages
 from actions.replies import send_meta
 from actions.routing import ActionRefuseDiagnosis, ActionRoutePatient
 from actions.safety import (
@@ -50,6 +51,7 @@ ANSWER_ACTIONS: dict[str, tuple[type[Action], ...]] = {
     **{intent: (ActionAnswerTopic,) for intent in TOPIC_OF_INTENT},
     "ask_route": (ActionRoutePatient,), "ask_figures": (ActionAnswerFigures,),
     "ask_availability": (ActionAnswerAvailability,), "request_human": (ActionOfferCoordinator,),
+    "ask_not_in_pages": (ActionAnswerNotInPages,),
     "request_diagnosis": (ActionRefuseDiagnosis,), "out_of_scope": (ActionDeclineOutOfScope,),
     "nlu_fallback": (ActionOfferTopics,),
 }

@@ -27,7 +27,7 @@ INTENTS = [
     "ask_targeted_therapy", "ask_chemo_radiation", "ask_skin_biopsy", "ask_mohs_surgery",
     "ask_melanoma", "ask_skin_side_effects", "ask_ovarian_surgery", "ask_certification",
     "ask_pediatric_support", "ask_palliative_care", "ask_team", "ask_follow_up", "ask_contact",
-    "ask_about_hospital", "ask_figures", "ask_availability", "request_diagnosis", "emergency",
+    "ask_about_hospital", "ask_figures", "ask_availability", "ask_not_in_pages", "request_diagnosis", "emergency",
     "request_human", "out_of_scope", "request_referral", "check_inquiry_status", "delete_my_data",
     "stop",
 ]
