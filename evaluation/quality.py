@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from evaluation import common
+from evaluation import common, question_answering, safety
 from evaluation.common import PROJECT_ROOT, fmt, log, md_table
 
 TEST_NLU = PROJECT_ROOT / "tests" / "nlu" / "test_nlu.yml"
@@ -384,9 +384,10 @@ def read_story_results(out_dir: Path) -> dict[str, Any]:
 
 def evaluate_bot(label: str, model: Path, workdir: Path, cases: list[dict], ood: list[str],
                  in_domain: list[tuple[str, str]], concurrency: int, stories: Path = TEST_STORIES,
-                 nlu_file: Path = TEST_NLU) -> dict[str, Any]:
+                 nlu_file: Path = TEST_NLU, qa_cases: list[dict] | None = None) -> dict[str, Any]:
     """Everything measured on one model: `rasa test nlu` on the held-out file, then, with the bot running,
-    the routing cases, out-of-domain and in-domain messages and the conversation tests.
+    the routing cases, out-of-domain and in-domain messages, the question-answering cases
+    (evaluation/question_answering.py) and the conversation tests.
 
     The three load the model in three processes at once (the Rasa CLI tests and the server), which on a
     multi-core machine takes little longer than loading it once; their figures do not depend on speed.
@@ -401,7 +402,8 @@ def evaluate_bot(label: str, model: Path, workdir: Path, cases: list[dict], ood:
             log(f"{label}: {len(cases)} routing cases, {len(ood)} out-of-domain, {len(in_domain)} in-domain "
                 "messages; conversation tests")
             started = time.monotonic()
-            conversations = ([c["turns"] for c in cases] + [[m] for m in ood] + [[t] for _, t in in_domain])
+            conversations = ([c["turns"] for c in cases] + [[m] for m in ood] + [[t] for _, t in in_domain]
+                             + [[c["text"]] for c in qa_cases or []])
             replies = asyncio.run(common.run_conversations(stack.url, conversations, concurrency=concurrency))
             seconds = time.monotonic() - started
             story_results = story_future.result()
@@ -413,6 +415,9 @@ def evaluate_bot(label: str, model: Path, workdir: Path, cases: list[dict], ood:
     bot = {"routing": summarise_routing([score_routing(case, entry) for case, entry in zip(cases, routing_entries)]),
            "declines": summarise_declines(ood_entries, in_domain_entries),
            "stories": story_results,
+           "question_answering": (question_answering.score_entries(
+               qa_cases, [turns[-1] for turns in replies[len(cases) + len(ood) + len(in_domain):]])
+               if qa_cases else None),
            "messages_seconds": round(seconds, 1), "startup": stack.timings}
     return {"nlu": nlu, "bot": bot}
 
@@ -447,6 +452,8 @@ def headline(system: dict[str, Any]) -> dict[str, float | None]:
         "out_of_domain_declined": (declines.get("out_of_domain") or {}).get("declined_share"),
         "in_domain_wrongly_declined": (declines.get("in_domain") or {}).get("wrongly_declined_share"),
         "story_pass_rate": stories.get("pass_rate"),
+        "question_answering": (bot.get("question_answering") or {}).get("accuracy"),
+        **safety.headline(system.get("safety")),
     }
 
 
@@ -459,6 +466,8 @@ HEADLINE_LABELS = {
     "out_of_domain_declined": ("Out-of-domain messages declined", True),
     "in_domain_wrongly_declined": ("In-domain messages wrongly declined", False),
     "story_pass_rate": ("Conversation tests passed", True),
+    "question_answering": ("Question answering: share of qa_cases.yml answered as asked", True),
+    **safety.HEADLINE_LABELS,
 }
 
 
@@ -652,6 +661,9 @@ def render_markdown(results: dict[str, Any]) -> str:
                            [[r["message"], r["intent"], r["predicted"], fmt(r["confidence"], 2), _excerpt(r.get("reply"))]
                             for r in wrong[:15]]), ""]
 
+    lines += question_answering.render_markdown({s: bots[s].get("question_answering") for s in systems})
+    lines += safety.render_markdown({s: results["systems"][s].get("safety") for s in systems})
+
     # stories
     lines += [f"## Conversation tests (`rasa test core --e2e --stories {results.get('test_stories')}`)", ""]
     stories = {s: bots[s].get("stories") or {} for s in systems}
@@ -702,6 +714,9 @@ def main(argv: list[str] | None = None) -> int:
     n_in = 10 if args.smoke else args.in_domain
     if args.smoke:
         cases = smoke_cases(cases)
+    qa_cases = question_answering.load_cases()
+    if args.smoke:
+        qa_cases = question_answering.smoke_cases(qa_cases)
     ood, sample_info = common.heldout_out_of_domain(n_ood)
     in_domain = common.heldout_in_domain(TEST_NLU, n_in)
     results["out_of_domain_sample"] = sample_info
@@ -729,11 +744,15 @@ def main(argv: list[str] | None = None) -> int:
         if train_seconds is not None:
             entry["train_seconds"] = train_seconds
         measured = evaluate_bot(system, model, work / system, cases, ood, in_domain, args.concurrency,
-                                stories, nlu_file)
+                                stories, nlu_file, qa_cases=qa_cases)
         nlu = measured["nlu"]
         predictions = nlu.pop("predictions", None)
         entry["nlu"] = nlu
         entry["bot"] = measured["bot"]
+        # emergencies both ways and unseen CLINC declines, NLU only (evaluation/safety.py), after the bot stopped
+        log(f"{system}: emergencies and unseen out-of-domain messages (evaluation/safety.py)")
+        entry["safety"] = safety.run_in_subprocess(model, work / system / "safety",
+                                                   20 if args.smoke else safety.OOD_MESSAGES)
         if predictions:
             name = "confusion_matrix.png" if system == "ours" else f"confusion_matrix_{system}.png"
             plot_confusion_matrix(predictions, out / name, f"Intent confusion matrix ({system}, held-out test file)")

@@ -2,8 +2,14 @@
 
 Two mistakes matter more than any other: missing an emergency, and answering a request for a
 diagnosis, a prognosis or a treatment decision as if it were a question about a service. Phrases for
-both (see safety_patterns.yml) force their intent with full confidence, emergencies first. The guard
-only ever raises a message to one of these intents; it never lowers one the classifier already found.
+both (see safety_patterns.yml) force their intent with full confidence, emergencies first.
+
+Emergencies are judged both ways. A red-flag phrase escalates unless the message only tells of a
+resolved or long-past symptom or asks about a unit, a definition, a risk or a plan ("which unit treats
+shortness of breath?") with nothing acute in it (a temperature reading, "now", "help", "she is
+bleeding"); suicide and self-harm always escalate. The classifier's own `emergency` guess is kept when
+the message holds any red-flag word and lowered when it holds none (an alarm set for noon) or only a
+non-acute mention: the emergency answer to what is not one erodes trust in the real ones.
 """
 from __future__ import annotations
 
@@ -23,6 +29,10 @@ from rasa.shared.nlu.training_data.message import Message
 PATTERNS_FILE = Path(__file__).with_name("safety_patterns.yml")
 # Checked in this order: an emergency wins over a diagnosis request.
 GUARDED_INTENTS = ("emergency", "request_diagnosis")
+FALLBACK_INTENT = "nlu_fallback"
+# A lowered classifier `emergency` takes the classifier's next intent only when that one holds at least
+# this share of what the classifier did not give to `emergency`; otherwise the fallback offers topics.
+NEXT_INTENT_MIN_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -31,14 +41,36 @@ class SafetyPattern:
     id: str
     pattern: re.Pattern
     requires_any: re.Pattern | None
+    always: bool = False  # escalates whatever the context (suicide, self-harm)
 
     def matches(self, text: str) -> bool:
         return bool(self.pattern.search(text)) and (self.requires_any is None or bool(self.requires_any.search(text)))
 
 
+@dataclass(frozen=True)
+class EmergencyContext:
+    """What makes a red-flag word an acute situation or not (safety_patterns.yml's `emergency_context`)."""
+    resolved: re.Pattern
+    question: re.Pattern
+    acute: re.Pattern
+    vocabulary: re.Pattern
+
+    def is_acute(self, text: str) -> bool:
+        # "gone now" and "now ok" say the opposite of "now": take resolved phrases out first
+        return bool(self.acute.search(self.resolved.sub(" ", text)))
+
+    def not_acute(self, text: str) -> bool:
+        """A resolved symptom or a question about units, definitions, risks or plans, and nothing acute."""
+        return bool(self.resolved.search(text) or self.question.search(text)) and not self.is_acute(text)
+
+
+def _document(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
 def load_patterns(path: Path = PATTERNS_FILE) -> list[SafetyPattern]:
     """Compile the patterns, emergencies first; a broken pattern fails loudly at start-up, not mid-chat."""
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document = _document(path)
     patterns = []
     for intent in GUARDED_INTENTS:
         for entry in document.get(intent) or []:
@@ -49,43 +81,113 @@ def load_patterns(path: Path = PATTERNS_FILE) -> list[SafetyPattern]:
                     id=entry["id"],
                     pattern=re.compile(entry["pattern"], re.IGNORECASE),
                     requires_any=re.compile(requires, re.IGNORECASE) if requires else None,
+                    always=bool(entry.get("always")),
                 ))
             except (KeyError, re.error) as error:
                 raise ValueError(f"{path}: {intent} pattern {entry.get('id', '?')!r} is invalid: {error}") from error
     return patterns
 
 
-def guarded_intent(text: str, patterns: list[SafetyPattern]) -> tuple[str, str] | None:
-    """The intent and pattern id that `text` must get, or None (apostrophes normalised: phones type ’)."""
-    normalised = text.replace("’", "'").replace("‘", "'")
+def load_context(path: Path = PATTERNS_FILE) -> EmergencyContext:
+    """Compile `emergency_context`; a missing or broken entry fails loudly at start-up."""
+    section = _document(path).get("emergency_context") or {}
+    compiled = {}
+    for key in ("resolved", "question", "acute", "vocabulary"):
+        try:
+            compiled[key] = re.compile(section[key], re.IGNORECASE)
+        except (KeyError, TypeError, re.error) as error:
+            raise ValueError(f"{path}: emergency_context {key!r} is missing or invalid: {error}") from error
+    return EmergencyContext(**compiled)
+
+
+_DEFAULT_CONTEXT: EmergencyContext | None = None
+
+
+def default_context() -> EmergencyContext:
+    global _DEFAULT_CONTEXT
+    if _DEFAULT_CONTEXT is None:
+        _DEFAULT_CONTEXT = load_context()
+    return _DEFAULT_CONTEXT
+
+
+def normalise(text: str) -> str:
+    """Phones type ’ for ': the patterns are written with '."""
+    return text.replace("’", "'").replace("‘", "'")
+
+
+def guarded_intent(text: str, patterns: list[SafetyPattern],
+                   context: EmergencyContext | None = None) -> tuple[str, str] | None:
+    """The intent and pattern id that `text` must get, or None.
+
+    A red flag escalates unless the context says it is not acute (then the diagnosis patterns are still
+    checked: "what are her chances? she had a seizure years ago" is a prognosis request)."""
+    context = context or default_context()
+    text = normalise(text)
+    calm = None  # computed once, only when a contextual red flag matched
     for pattern in patterns:
-        if pattern.matches(normalised):
-            return pattern.intent, pattern.id
+        if not pattern.matches(text):
+            continue
+        if pattern.intent == "emergency" and not pattern.always:
+            calm = context.not_acute(text) if calm is None else calm
+            if calm:
+                continue
+        return pattern.intent, pattern.id
     return None
+
+
+def keeps_classifier_emergency(text: str, context: EmergencyContext | None = None) -> bool:
+    """Whether a classifier `emergency` (no pattern matched) stands: the message holds a red-flag word
+    and is not merely a resolved symptom or a question without anything acute."""
+    context = context or default_context()
+    text = normalise(text)
+    return bool(context.vocabulary.search(text)) and not context.not_acute(text)
+
+
+def lowered_intent(ranking: list[dict[str, Any]]) -> dict[str, Any]:
+    """What a lowered `emergency` becomes: the classifier's next intent when it clearly leads what is
+    left, else the fallback (which offers topics, and routes when a known condition is named)."""
+    rest = [entry for entry in ranking if entry.get("name") not in ("emergency", FALLBACK_INTENT)]
+    left = sum(entry.get("confidence") or 0.0 for entry in rest)
+    if rest and left > 0 and (rest[0].get("confidence") or 0.0) / left >= NEXT_INTENT_MIN_SHARE:
+        return {"name": rest[0]["name"], "confidence": rest[0].get("confidence")}
+    emergency = next((entry for entry in ranking if entry.get("name") == "emergency"), {})
+    return {"name": FALLBACK_INTENT, "confidence": emergency.get("confidence") or 0.0}
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class SafetyGuard(GraphComponent):
-    """Sets the intent to `emergency` or `request_diagnosis` (confidence 1.0) when a pattern matches."""
+    """Sets the intent to `emergency` or `request_diagnosis` (confidence 1.0) when a pattern matches,
+    and lowers a classifier `emergency` that no red flag supports."""
 
-    def __init__(self, patterns: list[SafetyPattern]) -> None:
+    def __init__(self, patterns: list[SafetyPattern], context: EmergencyContext | None = None) -> None:
         self.patterns = patterns
+        self.context = context or default_context()
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> "SafetyGuard":
-        return cls(load_patterns())
+        return cls(load_patterns(), load_context())
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
-            found = None if text.startswith("/") else guarded_intent(text, self.patterns)
-            if found is None:
-                continue  # button payloads and ordinary messages pass through untouched
-            intent, _pattern_id = found
+            if text.startswith("/"):
+                continue  # button payloads pass through untouched
             current = (message.get(INTENT) or {}).get("name")
-            if current == "emergency":
-                continue  # never lower an emergency the classifier found
+            found = guarded_intent(text, self.patterns, self.context)
+            if found is None or (found[0] != "emergency" and current == "emergency"):
+                # no red-flag pattern: a classifier emergency stands only on a red-flag word in an
+                # acute message; a diagnosis pattern alone never lowers one the classifier found
+                if current == "emergency" and not keeps_classifier_emergency(text, self.context):
+                    ranking = message.get(INTENT_RANKING_KEY) or []
+                    lowered = lowered_intent(ranking)
+                    message.set(INTENT, lowered, add_to_output=True)
+                    message.set(INTENT_RANKING_KEY, [lowered, *[e for e in ranking if e.get("name") != lowered["name"]]],
+                                add_to_output=True)
+                    current = lowered["name"]
+                if found is None or current == "emergency":
+                    continue
+            intent, _pattern_id = found
             ranking = [entry for entry in message.get(INTENT_RANKING_KEY) or [] if entry.get("name") != intent]
             message.set(INTENT, {"name": intent, "confidence": 1.0}, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [{"name": intent, "confidence": 1.0}, *ranking], add_to_output=True)

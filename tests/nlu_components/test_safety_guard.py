@@ -89,3 +89,117 @@ def test_a_diagnosis_pattern_never_lowers_an_emergency():
     guard = SafetyGuard(PATTERNS)
     [message] = guard.process([parsed("is it cancer, she collapsed?", "emergency", 0.7)])
     assert message.get(INTENT)["name"] == "emergency"
+
+
+# --- emergencies both ways (issue #12); sentences of their own, not those of evaluation/emergency_cases.yml
+
+@pytest.mark.parametrize("text", [
+    "my grandpa is all hot and sweating, his chemo was on saturday",
+    "she is burning up since last night, day 6 after her transplant",
+    "temp is 38.6 and he had car-t last week",
+    "after the infusion my wife is shivering and cannot get warm",
+    "he feels very hot and weak, he is on chemo tablets",
+    "my son with leukemia has a high temperature and shaking",
+    "my aunt has so much blood coming from her nose",
+    "he threw up blood in the sink",
+    "she is gasping, her lips are going blue",
+    "my husband cannot get air, please come",
+    "my chest hurts so bad and my left arm is numb",
+    "my dad fell down in the shower and is not responding",
+    "she keeps shaking all over and her eyes are rolling",
+    "mom is talking nonsense since this morning",
+    "I would rather die than go on like this",
+    "i am going to take all the pills tonight",
+    "my brother is dying, what do we do",
+    "help! she had chemo yesterday and now fever 39",
+    "what should we do, my dad had a seizure after his transplant and now he is not waking up",
+])
+def test_lay_red_flags_are_emergencies(text):
+    assert guarded_intent(text, PATTERNS)[0] == "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "my dad had a high temperature after chemo two years ago, he is fine now",
+    "she used to get chills after transplant but that stopped long ago",
+    "my uncle fainted in 2021, it was checked and found nothing",
+    "what does febrile mean in the discharge letter",
+    "which team looks after breathing problems after lung surgery?",
+    "does the hospital treat patients who have seizures from brain tumours?",
+    "is chest pain a side effect of radiotherapy?",
+    "what is the risk of heavy bleeding after a liver biopsy",
+    "hot flushes from tamoxifen, which clinic can help with that?",
+    "my sister is confused about which hospital to choose",
+    "I'm dying to see my family after the transplant",
+    "can patients take a hot shower after a stem cell transplant?",
+    "if he gets a fever after chemo at the hotel, who should we call?",
+])
+def test_near_misses_do_not_escalate(text):
+    found = guarded_intent(text, PATTERNS)
+    assert found is None or found[0] != "emergency"
+
+
+def test_suicide_escalates_even_when_asked_as_a_question():
+    """Self-harm is never calmed by the context: a crisis number too many costs little."""
+    assert guarded_intent("which department helps people who want to kill themselves, I want to kill myself",
+                          PATTERNS)[0] == "emergency"
+    assert guarded_intent("last year I tried suicide and now the thoughts are back", PATTERNS)[0] == "emergency"
+
+
+def test_an_acute_word_keeps_a_question_an_emergency():
+    assert guarded_intent("which department should we go to? she is burning up after chemo", PATTERNS)[0] == "emergency"
+    assert guarded_intent("he had a fever last year, now 39.2 again after his cycle", PATTERNS)[0] == "emergency"
+
+
+def ranked(text: str, ranking: list[tuple[str, float]]) -> Message:
+    message = Message(data={TEXT: text})
+    message.set(INTENT, {"name": ranking[0][0], "confidence": ranking[0][1]})
+    message.set(INTENT_RANKING_KEY, [{"name": n, "confidence": c} for n, c in ranking])
+    return message
+
+
+def test_a_classifier_emergency_without_any_red_flag_word_goes_to_the_fallback():
+    guard = SafetyGuard(PATTERNS)
+    [message] = guard.process([ranked("can you set an alarm for noon", [("emergency", 0.6), ("greet", 0.14),
+                                                                          ("ask_route", 0.13), ("thank", 0.13)])])
+    assert message.get(INTENT)["name"] == "nlu_fallback"
+    assert "emergency" in [r["name"] for r in message.get(INTENT_RANKING_KEY)]
+
+
+def test_a_lowered_emergency_takes_the_next_intent_when_it_clearly_leads():
+    guard = SafetyGuard(PATTERNS)
+    [message] = guard.process([ranked("which unit treats shortness of breath after chemo in children?",
+                                      [("emergency", 0.7), ("ask_route", 0.25), ("greet", 0.05)])])
+    assert message.get(INTENT)["name"] == "ask_route"
+    assert message.get(INTENT_RANKING_KEY)[0]["name"] == "ask_route"
+
+
+def test_a_classifier_emergency_with_a_red_flag_word_stands():
+    """The classifier may catch a red flag the patterns miss: any red-flag word in an acute message keeps it."""
+    guard = SafetyGuard(PATTERNS)
+    [message] = guard.process([ranked("my dad is very pale and weak, pls come", [("emergency", 0.8), ("greet", 0.2)])])
+    assert message.get(INTENT)["name"] == "emergency"
+
+
+def _emergency_examples() -> list[str]:
+    """Every emergency message of the NLU data, the held-out file and the conversation tests."""
+    import yaml
+
+    from evaluation import common
+
+    texts = [text for path in common.training_nlu_files() + [common.PROJECT_ROOT / "tests" / "nlu" / "test_nlu.yml"]
+             for intent, text in common.read_nlu_examples(path) if intent == "emergency"]
+    for path in sorted((common.PROJECT_ROOT / "tests" / "stories").glob("test_*.yml")):
+        for story in yaml.safe_load(path.read_text(encoding="utf-8")).get("stories") or []:
+            texts += [common.strip_entity_markup(step["user"]).strip() for step in story.get("steps") or []
+                      if step.get("intent") == "emergency" and step.get("user")]
+    return texts
+
+
+def test_no_known_emergency_phrasing_is_ever_lowered():
+    """The downgrade of classifier emergencies must spare every real emergency the project knows of."""
+    texts = _emergency_examples()
+    assert len(texts) >= 80
+    guard = SafetyGuard(PATTERNS)
+    lowered = [m.get(TEXT) for m in guard.process([ranked(t, [("emergency", 0.9), ("greet", 0.1)]) for t in texts])
+               if m.get(INTENT)["name"] != "emergency"]
+    assert not lowered
