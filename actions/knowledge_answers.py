@@ -7,9 +7,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import latest_entity, patient_cue_in_message, patient_slots
+from actions.context import PatientCue, latest_entity, patient_cue_in_message, patient_slots
+from actions.routing import condition_text_for
 from actions.replies import STORE_DOWN, bullet_list, send_meta, source_line
 from actions.store import StoreUnavailable, query_store
+from knowledge.relevance import rank_facts
 from knowledge.queries import (
     Fact,
     HospitalRef,
@@ -19,8 +21,10 @@ from knowledge.queries import (
     follow_up_care,
     partner_departments,
     resolve_place,
+    route_patient,
     service_availability,
     transplant_kinds,
+    unit_family,
 )
 
 # Which knowledge-store topic answers which intent, and the service a follow-up such as
@@ -83,7 +87,29 @@ TOPIC_TITLE: dict[str, str] = {
 MAX_FACTS = 6
 NO_ANSWER = ("The hospitals' pages I have don't say anything about that{where}. An international coordinator can "
              "answer it for you.")
+# Condition words that name no unit: the question is about the topic for everyone.
+GENERIC_CONDITIONS = {"cancer"}
 COORDINATOR_BUTTON = [{"title": "Talk to a coordinator", "payload": "/request_human"}]
+
+
+def asked_text(tracker: Tracker) -> str:
+    """The patient's words in the latest message ("" for a button such as "/ask_transplant")."""
+    text = tracker.latest_message.get("text") or ""
+    return "" if text.startswith("/") else text
+
+
+def patient_units(session, tracker: Tracker, cue: PatientCue) -> set[str] | None:
+    """The units (with the units they belong to and contain) treating the condition the latest message
+    names, else the units the conversation routed to; None when neither is known. Their facts alone
+    answer a topic question ("lung cancer: can he join a trial?" never gets the gynecologic center's)."""
+    condition = latest_entity(tracker, "condition")
+    if condition and condition not in GENERIC_CONDITIONS:
+        result = route_patient(session, condition_text_for(tracker), age=cue.age,
+                               is_child=None if cue.age is not None else cue.is_child)
+        routed = [route.unit.id for route in result.routes]
+    else:
+        routed = [unit_id for unit_id in tracker.get_slot("routed_unit_ids") or [] if isinstance(unit_id, str)]
+    return unit_family(session, routed) if routed else None
 
 
 def fact_line(fact: Fact) -> str:
@@ -125,22 +151,30 @@ def serving(items: list, unit_of, age_group: str | None) -> list:
     return [item for item in items if unit_of(item) is None or unit_of(item).serves(age_group)]
 
 
-def topic_facts(session, topic: str, place, age_group: str | None = None) -> list[Fact]:
+def topic_facts(session, topic: str, place, age_group: str | None = None,
+                units: set[str] | None = None) -> list[Fact]:
     """The facts answering `topic` (at `place`, when one is named; for the patient's age group, when
-    known), unique, best first."""
+    known; only those of `units`, the patient's units, when given), unique, in content order."""
     facts = facts_by_topic(session, topic, **place_filter(place))
     if topic == "multidisciplinary_team":
         facts += facts_by_topic(session, "partner_departments", **place_filter(place))
     if topic == "about":
         facts += facts_by_topic(session, "research", **place_filter(place))
     unique = list({fact.id: fact for fact in facts}.values())
+    if units is not None:
+        return [fact for fact in unique if fact.unit is not None and fact.unit.id in units]
     # nothing about this age group: what the pages say at all, each fact naming its unit
     return serving(unique, lambda fact: fact.unit, age_group) or unique
 
 
-def compose_topic_answer(session, topic: str, place, age_group: str | None = None) -> tuple[str, list[str], list[str]]:
-    """The answer text for `topic` (for a patient of `age_group` when known), the unit ids it is about
-    and the seed files it cites."""
+def compose_topic_answer(session, topic: str, place, age_group: str | None = None,
+                         question: str = "", units: set[str] | None = None) -> tuple[str, list[str], list[str]]:
+    """The answer text for `topic` (for a patient of `age_group` when known; only about `units`, the
+    units treating the patient's condition, when given), the unit ids it is about and the seed files it
+    cites; the facts that best answer `question` (the patient's words) first."""
+    def ours(unit) -> bool:
+        return units is None or (unit is not None and unit.id in units)
+
     title = TOPIC_TITLE.get(topic, topic.replace("_", " "))
     where = f" at {place_name(place)}" if place else ""
     lines: list[str] = []
@@ -148,12 +182,14 @@ def compose_topic_answer(session, topic: str, place, age_group: str | None = Non
     unit_ids: list[str] = []
     if topic == "transplant" and place is None:
         overview = transplant_kinds(session)
-        overview_facts = serving(list(overview.facts), lambda fact: fact.unit, age_group)[:3]
-        kinds = [(kind, serving(list(kind.offered_by), lambda o: o.unit, age_group)) for kind in overview.kinds]
+        overview_facts = rank_facts(question, serving([f for f in overview.facts if ours(f.unit)],
+                                                      lambda fact: fact.unit, age_group))[:3]
+        kinds = [(kind, serving([o for o in kind.offered_by if ours(o.unit)], lambda o: o.unit, age_group))
+                 for kind in overview.kinds]
         kinds = [(kind, offered_by) for kind, offered_by in kinds if offered_by]
-        if not overview_facts and not kinds:  # nothing for this age group: what the pages say at all
+        if not overview_facts and not kinds and units is None:  # nothing for this age group: all the pages say
             age_group = None
-            overview_facts = list(overview.facts)[:3]
+            overview_facts = rank_facts(question, list(overview.facts))[:3]
             kinds = [(kind, list(kind.offered_by)) for kind in overview.kinds if kind.offered_by]
         lines.append("Here is what the pages say about stem-cell (bone marrow) transplants"
                      + {"child": " for children and adolescents", "adult": " for adults"}.get(age_group, "") + ":")
@@ -171,6 +207,7 @@ def compose_topic_answer(session, topic: str, place, age_group: str | None = Non
         steps = follow_up_care(session, place.id if isinstance(place, UnitRef) else None)
         if isinstance(place, HospitalRef):
             steps = [step for step in steps if step.unit.hospital_id == place.id]
+        steps = [step for step in steps if ours(step.unit)]
         if steps:
             lines.append(f"Follow-up care after treatment{where}, as the pages describe it:")
             lines += [f"- {step.text} [{step.unit.full_name}, {step.unit.hospital_name}]" for step in steps]
@@ -187,7 +224,7 @@ def compose_topic_answer(session, topic: str, place, age_group: str | None = Non
             lines.insert(lines_before, "The contact details the pages give:")
             lines.append("You can also send a referral inquiry here, and an international coordinator will answer it.")
     if not lines:
-        facts = topic_facts(session, topic, place, age_group)[:MAX_FACTS]
+        facts = rank_facts(question, topic_facts(session, topic, place, age_group, units))[:MAX_FACTS]
         if facts:
             lines.append(f"Here is what the hospitals' pages say about {title}{where}:")
             lines += [f"- {fact_line(fact)}" for fact in facts]
@@ -212,7 +249,8 @@ class ActionAnswerTopic(Action):
         try:
             def work(session):
                 place = place_in_message(tracker, session)
-                return (place, *compose_topic_answer(session, topic, place, cue.age_group))
+                units = None if place is not None else patient_units(session, tracker, cue)
+                return (place, *compose_topic_answer(session, topic, place, cue.age_group, asked_text(tracker), units))
             place, text, unit_ids, files = query_store(work)
         except StoreUnavailable:
             dispatcher.utter_message(text=STORE_DOWN)
@@ -244,7 +282,7 @@ class ActionAnswerFigures(Action):
                     f for f in facts_by_topic(session, topic, **place_filter(place)) if f.value is not None or f.since]
             elif routed:
                 figures = [f for f in figures if f.unit and f.unit.id in routed]
-            return figures[:MAX_FACTS]
+            return rank_facts(asked_text(tracker), figures)[:MAX_FACTS]
 
         try:
             figures = query_store(work)

@@ -12,7 +12,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -738,6 +738,22 @@ def facts_by_topic(session: Session, topic: str, unit_id: str | None = None, hos
             | FactRow.hospital_id.in_([hospital_id, *site_pages])
         )
     return snapshot.facts(statement)
+
+
+def unit_family(session: Session, unit_ids: Sequence[str]) -> set[str]:
+    """The units, every unit inside them and every unit they belong to: the units whose facts speak
+    for a patient routed to `unit_ids` (a division's trials speak for its fields, and the reverse)."""
+    snapshot = _Snapshot(session)
+    family: set[str] = set()
+    for unit_id in unit_ids:
+        if unit_id not in snapshot.unit_rows:
+            continue
+        family.update(snapshot.unit_descendants(unit_id))
+        parent = snapshot.unit_rows[unit_id].parent_id
+        while parent:
+            family.add(parent)
+            parent = snapshot.unit_rows[parent].parent_id
+    return family
 
 
 def follow_up_care(session: Session, unit_id: str | None = None) -> list[FollowUpStep]:

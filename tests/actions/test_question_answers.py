@@ -1,0 +1,47 @@
+"""Topic answers at the level of the question (issue #12): the fact asked comes first, and the patient's
+condition (or the conversation's route) narrows the facts to the units treating it."""
+from __future__ import annotations
+
+import asyncio
+
+from actions.knowledge_answers import ActionAnswerFigures, ActionAnswerTopic
+from tests.actions.conftest import entity, make_tracker, run_action
+
+TRIALS_QUESTION = "my father, 72, has lung cancer, could he join a clinical trial?"
+
+
+def first_fact(text: str) -> str:
+    """The first line after the answer's lead-in."""
+    return text.splitlines()[1]
+
+
+def test_lung_cancer_trials_come_only_from_the_unit_treating_it():
+    tracker = make_tracker(TRIALS_QUESTION, "ask_clinical_trials",
+                           entities=[entity("condition", "lung cancer", message=TRIALS_QUESTION)])
+    reply, _ = asyncio.run(run_action(ActionAnswerTopic(), tracker))
+    assert reply.meta["unit_ids"] and set(reply.meta["unit_ids"]) <= {"snuh_hmo", "snuh_hmo_medical_oncology"}
+    assert "13 joint" not in reply.text
+
+
+def test_without_a_condition_every_unit_speaks():
+    reply, _ = asyncio.run(run_action(ActionAnswerTopic(), make_tracker("any clinical trials?", "ask_clinical_trials")))
+    assert "smc_gynecologic_cancer_center" in reply.meta["unit_ids"]
+
+
+def test_the_route_of_the_conversation_narrows_a_later_topic_question():
+    tracker = make_tracker("are there trials for her?", "ask_clinical_trials",
+                           routed_unit_ids=["smc_gynecologic_cancer_center"])
+    reply, _ = asyncio.run(run_action(ActionAnswerTopic(), tracker))
+    assert reply.meta["unit_ids"] == ["smc_gynecologic_cancer_center"]
+
+
+def test_the_asked_fact_leads_the_answer():
+    reply, _ = asyncio.run(run_action(ActionAnswerTopic(), make_tracker(
+        "how many mm is the skin piece they cut out for the biopsy?", "ask_skin_biopsy")))
+    assert "2 to 4 mm" in first_fact(reply.text)
+
+
+def test_the_asked_figure_leads_the_figures():
+    reply, _ = asyncio.run(run_action(ActionAnswerFigures(), make_tracker(
+        "how many children in korea get cancer each year?", "ask_figures")))
+    assert "1,000 to 1,200" in first_fact(reply.text)
