@@ -87,3 +87,15 @@ def patient_slots(cue: PatientCue) -> dict[str, object]:
     """The slot values that remember `cue` for follow-up questions."""
     return {"patient_age": float(cue.age) if cue.age is not None else None,
             "age_group": cue.age_group, "relation": cue.relation}
+
+
+def condition_text_for(tracker: Tracker) -> str | None:
+    """What to route on: the latest message (its text holds the condition and age cues), else the
+    condition remembered from earlier turns."""
+    text = tracker.latest_message.get("text") or ""
+    entity = latest_entity(tracker, "condition")
+    if entity:
+        return f"{entity}. {text}" if not text.startswith("/") else entity
+    if text and not text.startswith("/"):
+        return text
+    return tracker.get_slot("condition")

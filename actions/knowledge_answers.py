@@ -1,16 +1,17 @@
 """Answers about services and topics, read from the knowledge store and cited by seed file."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import PatientCue, latest_entity, patient_cue_in_message, patient_slots
-from actions.routing import condition_text_for
+from actions.context import PatientCue, condition_text_for, latest_entity, patient_cue_in_message, patient_slots
 from actions.replies import STORE_DOWN, bullet_list, send_meta, source_line
 from actions.store import StoreUnavailable, query_store
+from knowledge.matcher import get_matcher
 from knowledge.relevance import rank_facts
 from knowledge.queries import (
     Fact,
@@ -87,6 +88,16 @@ TOPIC_TITLE: dict[str, str] = {
 MAX_FACTS = 6
 NO_ANSWER = ("The hospitals' pages I have don't say anything about that{where}. An international coordinator can "
              "answer it for you.")
+# The topic of a service named in a second question beside a route ("... and can he join a trial?").
+TOPIC_OF_SERVICE: dict[str, str] = {
+    **{service: topic for topic, service in SERVICE_OF_TOPIC.items()},
+    "precision_medicine": "targeted_therapy", "immunotherapy": "targeted_therapy",
+    "radiation_therapy": "chemotherapy_radiation", "hospital_school": "pediatric_support",
+    "aid_associations": "pediatric_support", "family_shelter": "pediatric_support",
+}
+# A second question in the same message: "and" (or "also") followed by a question word.
+SECOND_QUESTION = re.compile(r"\b(and|also|plus)\b[^.?!]*?\b(can|could|is|are|do|does|will|would|who|how|what|"
+                             r"which|when|any)\b", re.IGNORECASE)
 # Condition words that name no unit: the question is about the topic for everyone.
 GENERIC_CONDITIONS = {"cancer"}
 COORDINATOR_BUTTON = [{"title": "Talk to a coordinator", "payload": "/request_human"}]
@@ -96,6 +107,20 @@ def asked_text(tracker: Tracker) -> str:
     """The patient's words in the latest message ("" for a button such as "/ask_transplant")."""
     text = tracker.latest_message.get("text") or ""
     return "" if text.startswith("/") else text
+
+
+def topic_asked_beside(question: str) -> str | None:
+    """The topic of a second question asked beside a route in `question` ("where should he go, and can
+    he join a clinical trial?" -> clinical_trials): a service the message names, after a second
+    question's cue; None for a message that asks one thing."""
+    if not SECOND_QUESTION.search(question):
+        return None
+    for match in get_matcher().find(question):
+        if match.kind == "service":
+            topic = TOPIC_OF_SERVICE.get(match.id) or ("transplant" if match.id.startswith("hsct") else None)
+            if topic:
+                return topic
+    return None
 
 
 def patient_units(session, tracker: Tracker, cue: PatientCue) -> set[str] | None:

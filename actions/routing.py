@@ -7,10 +7,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import PatientCue, latest_entity, patient_cue, patient_slots
+from actions.context import PatientCue, condition_text_for, latest_entity, patient_cue, patient_slots
+from actions.knowledge_answers import asked_text, compose_topic_answer, topic_asked_beside
 from actions.replies import STORE_DOWN, bullet_list, send_meta, source_line
 from actions.store import StoreUnavailable, query_store
-from knowledge.queries import Route, RoutingResult, route_patient
+from knowledge.queries import Route, RoutingResult, route_patient, unit_family
 
 AGE_GROUP_LABEL = {"child": "children and teenagers", "adult": "adults", None: "all ages"}
 ASK_CONDITION = ("Which condition or diagnosis is it about? You can write it in your own words, for example "
@@ -27,16 +28,7 @@ REFERRAL_BUTTONS = [
 ]
 
 
-def condition_text_for(tracker: Tracker) -> str | None:
-    """What to route on: the latest message (its text holds the condition and age cues), else the
-    condition remembered from earlier turns."""
-    text = tracker.latest_message.get("text") or ""
-    entity = latest_entity(tracker, "condition")
-    if entity:
-        return f"{entity}. {text}" if not text.startswith("/") else entity
-    if text and not text.startswith("/"):
-        return text
-    return tracker.get_slot("condition")
+OFFER_REFERRAL = "Would you like to send a referral inquiry to the international coordinators?"
 
 
 def describe_route(route: Route) -> str:
@@ -91,10 +83,31 @@ def route_and_answer(dispatcher: CollectingDispatcher, tracker: Tracker, conditi
         dispatcher.utter_message(text=ASK_AGE_GROUP, buttons=AGE_GROUP_BUTTONS)
         send_meta(dispatcher, intent, topic="route", unit_ids=unit_ids, sources=files, needs_age_group=True)
         return events
-    dispatcher.utter_message(text=text + "\n\nWould you like to send a referral inquiry to the international "
-                                         "coordinators?", buttons=REFERRAL_BUTTONS)
+    second = second_answer(tracker, unit_ids, remembered_cue.age_group)
+    if second:  # "where should he go, and can he join a trial?": the route, then that unit's answer
+        dispatcher.utter_message(text=text)
+        dispatcher.utter_message(text=second[0])
+        dispatcher.utter_message(text=OFFER_REFERRAL, buttons=REFERRAL_BUTTONS)
+        files = [*files, *second[1]]
+    else:
+        dispatcher.utter_message(text=f"{text}\n\n{OFFER_REFERRAL}", buttons=REFERRAL_BUTTONS)
     send_meta(dispatcher, intent, topic="route", unit_ids=unit_ids, sources=files)
     return events
+
+
+def second_answer(tracker: Tracker, unit_ids: list[str], age_group: str | None) -> tuple[str, list[str]] | None:
+    """The answer to a second question asked beside the route in the same message, for the routed
+    units only (its text and seed files), or None when none was asked or the store is down."""
+    question = asked_text(tracker)
+    topic = topic_asked_beside(question)
+    if topic is None:
+        return None
+    try:
+        text, _units, files = query_store(lambda session: compose_topic_answer(
+            session, topic, None, age_group, question, unit_family(session, unit_ids)))
+    except StoreUnavailable:
+        return None
+    return text, files
 
 
 class ActionRoutePatient(Action):

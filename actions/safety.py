@@ -7,9 +7,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import latest_entity, patient_cue
+from actions.context import condition_text_for, latest_entity, patient_cue
 from actions.replies import TOPIC_BUTTONS, send_meta, source_line
-from actions.routing import condition_text_for, route_and_answer
+from actions.routing import route_and_answer
 from actions.store import StoreUnavailable, query_store
 from knowledge.queries import contacts
 

@@ -45,3 +45,26 @@ def test_the_asked_figure_leads_the_figures():
     reply, _ = asyncio.run(run_action(ActionAnswerFigures(), make_tracker(
         "how many children in korea get cancer each year?", "ask_figures")))
     assert "1,000 to 1,200" in first_fact(reply.text)
+
+
+TWO_PART = "My husband is 58 with lung cancer. Where should he go, and can he join a clinical trial there?"
+
+
+def test_a_second_question_beside_the_route_is_answered_for_that_unit_after_the_route():
+    from actions.routing import ActionRoutePatient
+
+    tracker = make_tracker(TWO_PART, "ask_route", entities=[entity("condition", "lung cancer", message=TWO_PART)])
+    reply, _ = asyncio.run(run_action(ActionRoutePatient(), tracker))
+    texts = [m["text"] for m in reply.messages if m.get("text")]
+    assert "Medical Oncology" in texts[0]
+    assert "clinical trials" in texts[1] and "13 joint" not in texts[1]
+    assert texts[-1].startswith("Would you like to send a referral inquiry")
+
+
+def test_a_route_question_alone_gets_the_route_alone():
+    from actions.routing import ActionRoutePatient
+
+    question = "My husband is 58 with lung cancer, where should he go?"
+    tracker = make_tracker(question, "ask_route", entities=[entity("condition", "lung cancer", message=question)])
+    reply, _ = asyncio.run(run_action(ActionRoutePatient(), tracker))
+    assert len([m for m in reply.messages if m.get("text")]) == 1
