@@ -22,6 +22,12 @@ KIND_PHRASE: dict[str, str] = {
     "address": "the hospitals' street addresses or how to get there",
     "visa": "visas or entry to Korea",
     "accommodation_cost": "the cost of accommodation",
+    "parking": "parking",
+    "interpreters": "interpreters or translation",
+    "opening_hours": "opening hours",
+    "hospital_stay": "how long patients stay in hospital",
+    "beds": "the number of beds",
+    "food": "food and meals in the hospital",
 }
 NOT_IN_PAGES_TEXT = ("The hospitals' pages I answer from give no information on {phrase}, so I can't tell you "
                      "that. The international coordinators can: they answer questions like this for "

@@ -30,9 +30,10 @@ QUESTION_INTENTS = frozenset({
     "ask_chemo_radiation", "ask_skin_biopsy", "ask_mohs_surgery", "ask_melanoma", "ask_skin_side_effects",
     "ask_ovarian_surgery", "ask_certification", "ask_pediatric_support", "ask_palliative_care", "ask_team",
     "ask_follow_up", "ask_contact", "ask_about_hospital", "ask_figures", "ask_availability", "inform_patient",
-    "request_diagnosis", "nlu_fallback", "request_human", "ask_capabilities", NOT_IN_PAGES,
+    "request_diagnosis", "nlu_fallback", "ask_capabilities", NOT_IN_PAGES,
 })
-# Never redirected: what the classifier declines as out of domain ("how much is a nose job?", "do I need a
+# Never redirected: a request for a person (the coordinator offer answers it), and what the classifier
+# declines as out of domain ("how much is a nose job?", "do I need a
 # visa for Russia?") stays declined.
 # The confidence given to a redirected message: above the fallback threshold, below the safety guard's.
 REDIRECTED_CONFIDENCE = 0.9

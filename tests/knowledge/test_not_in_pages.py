@@ -29,6 +29,12 @@ ASKED = [
     ("does the hospital help with the medical visa for Mongolia", "visa"),
     ("how much does it cost to rent an apartment near the children's hospital", "accommodation_cost"),
     ("price per night of a guest house close to SMC", "accommodation_cost"),
+    ("where do visitors leave the car, is there a car park?", "parking"),
+    ("will a translator be with us when we see the doctor", "interpreters"),
+    ("is the international office open on Sundays", "opening_hours"),
+    ("how many nights will my daughter be kept in the hospital after surgery", "hospital_stay"),
+    ("can the ward give vegetarian meals", "food"),
+    ("what is the number of beds in the transplant unit", "beds"),
 ]
 ANSWERED_BY_THE_PAGES = [
     "how many stem cell transplants has the division done?",
