@@ -7,6 +7,7 @@ import dataclasses
 import json
 import os
 import socket
+import time
 import urllib.error
 import urllib.request
 import zlib
@@ -67,6 +68,17 @@ def log_since(service, offset: int) -> str:
     with service.log_path.open("rb") as log:
         log.seek(offset)
         return log.read().decode(errors="replace")
+
+
+def log_containing(service, offset: int, expected: str, timeout: float = 10.0) -> str:
+    """What the service logged after `offset`, once `expected` is in it (the log writer copies the
+    process's output to the file a moment after the HTTP answer) or `timeout` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    log = log_since(service, offset)
+    while expected not in log and time.monotonic() < deadline:
+        time.sleep(0.1)
+        log = log_since(service, offset)
+    return log
 
 
 def log_size(service) -> int:
@@ -130,7 +142,7 @@ def test_a_crashing_action_gets_an_apology_and_leaks_nothing(action_url, action)
     assert status == 200
     assert json.loads(raw) == {"events": [], "responses": [
         {"text": APOLOGY}, {"custom": {"meta": {"action_failed": True}}}]}
-    log = log_since(service, offset)
+    log = log_containing(service, offset, f"action {action} failed with")
     assert f"action {action} failed with" in log, log
     for secret in (*PERSONAL, "half an answer"):
         assert secret not in raw.decode() and secret not in log, secret
