@@ -34,9 +34,14 @@ class UnansweredKind:
 
 
 @lru_cache(maxsize=1)
+def _vocabulary(path: Path = VOCABULARY) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
 def unanswered_kinds(path: Path = VOCABULARY) -> tuple[UnansweredKind, ...]:
     """The kinds, compiled; a broken pattern fails at start-up with the file and the kind named."""
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document = _vocabulary(path)
     kinds = []
     for entry in document["kinds"]:
         try:
@@ -54,7 +59,7 @@ def unanswered_kinds(path: Path = VOCABULARY) -> tuple[UnansweredKind, ...]:
 
 @lru_cache(maxsize=1)
 def _care_context(path: Path = VOCABULARY) -> re.Pattern:
-    return re.compile(yaml.safe_load(path.read_text(encoding="utf-8"))["care_context"], re.IGNORECASE)
+    return re.compile(_vocabulary(path)["care_context"], re.IGNORECASE)
 
 
 def about_care(text: str) -> bool:

@@ -65,9 +65,9 @@ def relevance(question: str, facts: Sequence[Fact]) -> list[float]:
     retriever = bm25s.BM25()
     retriever.index(corpus, show_progress=False)
     query = bm25s.tokenize([_query(question)], stopwords="en", stemmer=stemmer, show_progress=False)
-    # words of the question that no fact contains are dropped by tokenize's vocabulary: score what is left
-    scores = [float(s) for s in retriever.get_scores(_query_tokens(query, corpus))] \
-        if _query_tokens(query, corpus) else [0.0] * len(facts)
+    # words of the question that no fact contains cannot be scored: score what is left
+    tokens = _query_tokens(query, corpus)
+    scores = [float(score) for score in retriever.get_scores(tokens)] if tokens else [0.0] * len(facts)
     wants_year, wants_count = bool(YEAR_QUESTION.search(question)), bool(COUNT_QUESTION.search(question))
     for index, fact in enumerate(facts):
         if wants_year and (fact.since or YEAR_IN_TEXT.search(fact.text)):

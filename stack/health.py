@@ -9,10 +9,11 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from settings import PROJECT_ROOT, Settings, load_settings
+from settings.database import make_engine
 from stack.processes import http_status
 
 
@@ -51,8 +52,7 @@ def check_database(database_url: str, timeout: float) -> Check:
             with sqlite3.connect(f"file:{url.database}?mode=ro", uri=True, timeout=timeout) as connection:
                 connection.execute("select 1").fetchone()
         else:
-            connect_args = {"connect_timeout": max(1, int(timeout))} if url.get_backend_name() == "postgresql" else {}
-            engine = create_engine(url, future=True, connect_args=connect_args)
+            engine = make_engine(database_url)  # the project's engine: parameters hidden, waits bounded
             try:
                 with engine.connect() as connection:
                     connection.execute(text("select 1"))

@@ -177,3 +177,23 @@ def running_bot_on_postgres(tmp_path_factory) -> Iterator[BotClient]:
             yield bot
     finally:
         _drop_postgres_database(url)
+
+
+def text_of(replies: list[dict]) -> str:
+    """The text replies of one bot answer, joined by newlines."""
+    return "\n".join(reply["text"] for reply in replies if reply.get("text"))
+
+
+def inquiry_count(database_url: str) -> int:
+    """How many referral inquiries the database holds (0 before the table exists)."""
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from referrals import Inquiry
+    from settings.database import make_engine
+
+    with Session(make_engine(database_url)) as session:
+        try:
+            return session.execute(select(func.count()).select_from(Inquiry)).scalar_one()
+        except Exception:  # noqa: BLE001 - the table does not exist before the first inquiry
+            return 0

@@ -6,6 +6,8 @@ import uuid
 
 import pytest
 
+from tests.conftest import text_of
+
 pytestmark = pytest.mark.servers
 
 HMO_PAGE = "000_3640c03fd6599930.txt"
@@ -23,10 +25,6 @@ def meta_of(replies: list[dict]) -> dict:
     metas = [reply["custom"]["meta"] for reply in replies if isinstance(reply.get("custom"), dict) and "meta" in reply["custom"]]
     assert metas, f"no meta reply in {replies!r}"
     return metas[-1]
-
-
-def text_of(replies: list[dict]) -> str:
-    return "\n".join(reply["text"] for reply in replies if reply.get("text"))
 
 
 def test_greeting_introduces_the_bot_with_a_disclaimer(running_bot):

@@ -21,10 +21,9 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tests.conftest import BotClient, skip_or_fail
+from tests.conftest import BotClient, inquiry_count, skip_or_fail, text_of
 from tests.stack.sockets import listener_pid, listening_sockets
 
 pytestmark = pytest.mark.servers
@@ -129,24 +128,9 @@ def new_sender() -> str:
     return f"fault-{uuid.uuid4()}"
 
 
-def text_of(replies: list[dict]) -> str:
-    return "\n".join(reply["text"] for reply in replies if reply.get("text"))
-
-
 def metas(replies: list[dict]) -> list[dict]:
     return [reply["custom"]["meta"] for reply in replies
             if isinstance(reply.get("custom"), dict) and "meta" in reply["custom"]]
-
-
-def inquiry_count(database_url: str) -> int:
-    from referrals import Inquiry
-    from settings.database import make_engine
-
-    with Session(make_engine(database_url)) as session:
-        try:
-            return session.execute(select(func.count()).select_from(Inquiry)).scalar_one()
-        except Exception:  # noqa: BLE001 - the table does not exist before the first inquiry
-            return 0
 
 
 def post_action(settings, payload: dict, token: str | None) -> tuple[int, str]:

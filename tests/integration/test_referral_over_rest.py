@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from referrals import Inquiry, create_coordinator, get_inquiry, reply_to_patient, set_status
 from settings.database import make_engine
+from tests.conftest import inquiry_count, text_of
 
 pytestmark = pytest.mark.servers
 REFERENCE = re.compile(r"KR-[0-9A-Z]{10}")
@@ -36,10 +37,6 @@ def new_sender() -> str:
     return f"form-{uuid.uuid4()}"
 
 
-def text_of(replies: list[dict]) -> str:
-    return "\n".join(reply["text"] for reply in replies if reply.get("text"))
-
-
 def fill_until_summary(bot, sender: str) -> str:
     """Start the form and give every answer; return the summary text."""
     text = text_of(bot.send(sender, "I would like to come to Korea for treatment"))
@@ -48,14 +45,6 @@ def fill_until_summary(bot, sender: str) -> str:
         text = text_of(bot.send(sender, answer))
         assert next_question.lower() in text.lower(), (answer, text)
     return text
-
-
-def inquiry_count(database_url: str) -> int:
-    with Session(make_engine(database_url)) as session:
-        try:
-            return session.execute(select(func.count()).select_from(Inquiry)).scalar_one()
-        except Exception:  # noqa: BLE001 - the table does not exist before the first inquiry
-            return 0
 
 
 def submit_complete_inquiry(bot) -> tuple[str, str]:

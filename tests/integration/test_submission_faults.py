@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from referrals import Inquiry, submit_once
 from settings import load_settings
 from settings.database import make_engine
+from tests.conftest import text_of
 
 pytestmark = pytest.mark.servers
 REFERENCE = re.compile(r"KR-[0-9A-Z]{10}")
@@ -31,10 +32,6 @@ ANSWERS = ["I agree", "I am the patient", "Kamila Yusupova", "44", "Uzbekistan",
            "ovarian cancer, operated last year", "it came back after treatment", "treatment and a clinical trial",
            "all of them", "no plans yet", "kamila.y@example.uz"]
 SAVE_FAILED = "couldn't save"
-
-
-def text_of(replies: list[dict]) -> str:
-    return "\n".join(reply["text"] for reply in replies if reply.get("text"))
 
 
 def reach_summary(bot) -> str:
