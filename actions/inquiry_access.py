@@ -35,7 +35,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from actions.context import latest_entity
-from actions.knowledge_answers import TOPIC_OF_INTENT
+from actions.topics import TOPIC_OF_INTENT
 from actions.referral_form import EMAIL_IN_TEXT, PHONE_IN_TEXT, answers_now
 from actions.store import referrals_engine
 from referrals import ValidationError, normalise_email, normalise_phone, normalise_reference

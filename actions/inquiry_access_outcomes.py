@@ -20,7 +20,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from actions.inquiry_access import ACCESS_SLOTS
-from actions.knowledge_answers import TOPIC_OF_INTENT, ActionAnswerAvailability, ActionAnswerFigures, ActionAnswerTopic
+from actions.knowledge_answers import ActionAnswerAvailability, ActionAnswerFigures, ActionAnswerTopic
+from actions.topics import TOPIC_OF_INTENT
 from actions.not_in_pages import ActionAnswerNotInPages
 from actions.replies import send_meta
 from actions.routing import ActionRefuseDiagnosis, ActionRoutePatient

@@ -28,6 +28,7 @@ KIND_PHRASE: dict[str, str] = {
     "hospital_stay": "how long patients stay in hospital",
     "beds": "the number of beds",
     "food": "food and meals in the hospital",
+    "transport": "airport pick-up or transport to the hospital",
 }
 NOT_IN_PAGES_TEXT = ("The hospitals' pages I answer from give no information on {phrase}, so I can't tell you "
                      "that. The international coordinators can: they answer questions like this for "

@@ -1,6 +1,7 @@
 """Routing a patient to a unit, follow-ups that change who the patient is, and refusing diagnoses."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -8,7 +9,13 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import PatientCue, condition_text_for, latest_entity, patient_cue, patient_slots
-from actions.knowledge_answers import asked_text, compose_topic_answer, topic_asked_beside
+from actions.fact_answers import (
+    GENERIC_CONDITIONS,
+    answer_about_named_unit,
+    asked_text,
+    compose_topic_answer,
+    second_question,
+)
 from actions.replies import STORE_DOWN, bullet_list, send_meta, source_line
 from actions.store import StoreUnavailable, query_store
 from knowledge.queries import Route, RoutingResult, route_patient, unit_family
@@ -28,7 +35,18 @@ REFERRAL_BUTTONS = [
 ]
 
 
+# "Where should he go?", "which clinic?", "who treats her?": the message asks for a unit.
+WHERE_TO_GO = re.compile(r"\bwhere (should|can|could|to|do|shall|must|would)\b|\bwhich (department|clinic|hospital|"
+                         r"unit|doctor|center|centre|division)\b|\bwho (treats|should|can treat|will treat|would treat)\b|"
+                         r"\bwhere to (go|treat)\b|\bwho should (i|we) contact\b", re.IGNORECASE)
 OFFER_REFERRAL = "Would you like to send a referral inquiry to the international coordinators?"
+
+
+def asks_where_to_go(tracker: Tracker) -> bool:
+    """Whether the latest message asks where to go for a condition it names (a specific condition, not
+    the bare word "cancer")."""
+    condition = latest_entity(tracker, "condition")
+    return bool(condition) and condition not in GENERIC_CONDITIONS and bool(WHERE_TO_GO.search(asked_text(tracker)))
 
 
 def describe_route(route: Route) -> str:
@@ -98,16 +116,16 @@ def route_and_answer(dispatcher: CollectingDispatcher, tracker: Tracker, conditi
 def second_answer(tracker: Tracker, unit_ids: list[str], age_group: str | None) -> tuple[str, list[str]] | None:
     """The answer to a second question asked beside the route in the same message, for the routed
     units only (its text and seed files), or None when none was asked or the store is down."""
-    question = asked_text(tracker)
-    topic = topic_asked_beside(question)
-    if topic is None:
+    second = second_question(asked_text(tracker))
+    if second is None:
         return None
+    words, topic = second
     try:
         text, _units, files = query_store(lambda session: compose_topic_answer(
-            session, topic, None, age_group, question, unit_family(session, unit_ids)))
+            session, topic, None, age_group, words, unit_family(session, unit_ids)))
     except StoreUnavailable:
         return None
-    return text, files
+    return (text, files) if files else None
 
 
 class ActionRoutePatient(Action):
@@ -122,7 +140,17 @@ class ActionRoutePatient(Action):
             dispatcher.utter_message(text=ASK_CONDITION)
             send_meta(dispatcher, tracker.latest_message.get("intent"), topic="route")
             return []
-        return route_and_answer(dispatcher, tracker, condition_text, patient_cue(tracker))
+        cue = patient_cue(tracker)
+        if not WHERE_TO_GO.search(asked_text(tracker)):
+            # "does pediatric hematology also treat low platelets?": a question about the unit it names
+            answered = answer_about_named_unit(tracker, cue.age_group)
+            if answered is not None:
+                text, unit_ids, files = answered
+                dispatcher.utter_message(text=text)
+                send_meta(dispatcher, tracker.latest_message.get("intent"), topic="facts", unit_ids=unit_ids,
+                          sources=files)
+                return []
+        return route_and_answer(dispatcher, tracker, condition_text, cue)
 
 
 class ActionHandlePatientInfo(Action):

@@ -9,9 +9,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import condition_text_for, latest_entity, patient_cue
 from actions.replies import TOPIC_BUTTONS, send_meta, source_line
-from actions.routing import route_and_answer
+from actions.fact_answers import asked_text, confident_answer
+from actions.routing import asks_where_to_go, route_and_answer
 from actions.store import StoreUnavailable, query_store
 from knowledge.queries import contacts
+from knowledge.question import read_question
 
 # Intents never offered as a guess: they are not topics a patient picks from a list.
 NOT_OFFERED = {"nlu_fallback", "out_of_scope", "greet", "goodbye", "thank", "affirm", "deny", "stop",
@@ -96,7 +98,18 @@ class ActionOfferTopics(Action):
         offers = likely + [name for name in DEFAULT_OFFERS if name not in likely]
         buttons = [{"title": TOPIC_BUTTONS.get(name, "What can you help with?"), "payload": f"/{name}"}
                    for name in offers[:4]]
-        if latest_entity(tracker, "condition"):
+        condition = latest_entity(tracker, "condition")
+        if condition and (asks_where_to_go(tracker) or not read_question(asked_text(tracker)).kinds):
+            events = route_and_answer(dispatcher, tracker, condition_text_for(tracker), patient_cue(tracker))
+            dispatcher.utter_message(text="If you meant something else, choose a topic:", buttons=buttons)
+            return events
+        answered = confident_answer(tracker)
+        if answered is not None:  # the classifier was unsure, the store's facts are not
+            text, unit_ids, files = answered
+            dispatcher.utter_message(text=text)
+            send_meta(dispatcher, tracker.latest_message.get("intent"), topic="facts", unit_ids=unit_ids, sources=files)
+            return []
+        if condition:
             events = route_and_answer(dispatcher, tracker, condition_text_for(tracker), patient_cue(tracker))
             dispatcher.utter_message(text="If you meant something else, choose a topic:", buttons=buttons)
             return events

@@ -32,6 +32,10 @@ CASES_FILE = common.EVALUATION_DIR / "emergency_cases.yml"
 TEST_NLU = PROJECT_ROOT / "tests" / "nlu" / "test_nlu.yml"
 # the NLU's two ways of declining: the classifier's out_of_scope and the low-confidence fallback
 DECLINING_INTENTS = frozenset({"out_of_scope", "nlu_fallback"})
+# An out-of-domain message about care that asks what the pages never say ("the opening hours of the
+# international clinic?") is answered "the pages give no information on it" with a coordinator and no fact:
+# for an out-of-domain message that is a decline too.
+OUT_OF_DOMAIN_DECLINES = DECLINING_INTENTS | {"ask_not_in_pages"}
 OOD_MESSAGES = 800
 # not quality.py's seed (13): these 800 are a second, independent draw from the same unseen pool
 OOD_SEED = 2026
@@ -98,7 +102,7 @@ def score_emergencies(cases: dict[str, list[dict]], parses: dict[str, dict]) -> 
 def score_out_of_domain(texts: list[str], parses: dict[str, dict]) -> dict[str, Any]:
     """Declined share, what the rest were claimed as, and the emergency false alarms."""
     claimed = [(text, *_intent(parses[text])) for text in texts]
-    not_declined = [(t, i, c) for t, i, c in claimed if i not in DECLINING_INTENTS]
+    not_declined = [(t, i, c) for t, i, c in claimed if i not in OUT_OF_DOMAIN_DECLINES]
     alarms = [{"message": t, "confidence": c} for t, i, c in claimed if i == "emergency"]
     return {
         "messages": len(texts),
@@ -207,7 +211,8 @@ def render_markdown(per_system: dict[str, dict[str, Any] | None]) -> list[str]:
     lines += ["Each model's whole NLU pipeline parses `evaluation/emergency_cases.yml` (red flags, near misses), "
               f"{sample.get('sampled')} CLINC out-of-domain messages in no training file (seed {sample.get('seed')}, "
               f"pool {sample.get('pool')}; the declining section's pool, drawn again) and the held-out in-domain "
-              "messages. Declined: `out_of_scope` or `nlu_fallback`.", "",
+              "messages. Declined: `out_of_scope` or `nlu_fallback`, or `ask_not_in_pages` (the pages give no "
+              "information on it, and a coordinator).", "",
               common.md_table(["figure"] + systems, [
                   ["red flags recognised"] + [f"{fig[s]['emergencies']['recognised']}/{fig[s]['emergencies']['red_flags']}"
                                               f" ({pct(fig[s]['emergencies']['recall'])})" for s in systems],

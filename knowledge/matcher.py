@@ -464,7 +464,9 @@ class TermMatcher:
                                                  else None)
         if age_match is not None:
             return AgeCue(age_match.age, age_match.age < self._catalog.adult_from_age, relation)
-        return AgeCue(None, relative.is_child if relative else None, relation)
+        # "from parent to child, for adults": relatives that disagree on child or adult leave it unknown
+        groups = {m.is_child for m in relations if m.id != "self" and m.is_child is not None}
+        return AgeCue(None, relative.is_child if relative and len(groups) <= 1 else None, relation)
 
     def is_category(self, condition_id: str) -> bool:
         """Whether a condition is the generic word of its category ("cancer", "blood disorder")."""

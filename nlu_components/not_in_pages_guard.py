@@ -30,11 +30,13 @@ QUESTION_INTENTS = frozenset({
     "ask_chemo_radiation", "ask_skin_biopsy", "ask_mohs_surgery", "ask_melanoma", "ask_skin_side_effects",
     "ask_ovarian_surgery", "ask_certification", "ask_pediatric_support", "ask_palliative_care", "ask_team",
     "ask_follow_up", "ask_contact", "ask_about_hospital", "ask_figures", "ask_availability", "inform_patient",
-    "request_diagnosis", "nlu_fallback", "ask_capabilities", NOT_IN_PAGES,
+    "request_diagnosis", "ask_capabilities", NOT_IN_PAGES,
 })
-# Never redirected: a request for a person (the coordinator offer answers it), and what the classifier
-# declines as out of domain ("how much is a nose job?", "do I need a
-# visa for Russia?") stays declined.
+# Redirected only when the message is about care at all: the fallback, and what the classifier declines as
+# out of domain ("what are the opening hours of the international clinic?" is, "how much is my cable bill?"
+# and "do I need a visa for Russia?" stay declined). Never redirected: a request for a person (the
+# coordinator offer answers it).
+UNSURE_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
 # The confidence given to a redirected message: above the fallback threshold, below the safety guard's.
 REDIRECTED_CONFIDENCE = 0.9
 
@@ -52,9 +54,9 @@ class NotInPagesGuard(GraphComponent):
         for message in messages:
             text = message.get(TEXT) or ""
             intent = (message.get(INTENT) or {}).get("name")
-            if text.startswith("/") or intent not in QUESTION_INTENTS:
+            if text.startswith("/") or intent not in QUESTION_INTENTS | UNSURE_INTENTS:
                 continue
-            if kind_not_in_pages(text) is None or (intent == "nlu_fallback" and not about_care(text)):
+            if kind_not_in_pages(text) is None or (intent in UNSURE_INTENTS and not about_care(text)):
                 continue
             ranking = [entry for entry in message.get(INTENT_RANKING_KEY) or [] if entry.get("name") != NOT_IN_PAGES]
             redirected = {"name": NOT_IN_PAGES, "confidence": REDIRECTED_CONFIDENCE}

@@ -91,7 +91,7 @@ def test_transplant_answer_for_a_child_names_the_childrens_unit_not_the_adults()
     reply, slots = run(ActionAnswerTopic(), make_tracker("our 11 year old needs a stem cell transplant", "ask_transplant"))
     assert "snuh_pediatric_hmo" in reply.meta["unit_ids"]
     assert not {"snuh_hmo_hematology", "snuh_hmo_medical_oncology"} & set(reply.meta["unit_ids"]), reply.meta["unit_ids"]
-    assert "for children and adolescents" in reply.text and PEDIATRIC_PAGE in reply.meta["sources"]
+    assert "Pediatric Hematology-Oncology" in reply.text and PEDIATRIC_PAGE in reply.meta["sources"]
     assert slots["age_group"] == "child" and slots["patient_age"] == 11.0
 
 
@@ -113,7 +113,7 @@ def test_car_t_answer_says_since_2022():
     ("ask_pediatric_support", PEDIATRIC_PAGE, ["school", "shelter"]),
     ("ask_palliative_care", PEDIATRIC_PAGE, ["palliative"]),
     ("ask_clinical_trials", SMC_PAGE, ["13"]),
-    ("ask_follow_up", SKIN_PAGE, ["biopsy"]),
+    ("ask_follow_up", SKIN_PAGE, ["checkups"]),
     ("ask_contact", SMC_PAGE, ["+82-43-713-8991"]),
 ])
 def test_topic_answers_carry_their_facts_and_sources(intent, expected_file, expected_words):
@@ -181,11 +181,20 @@ def test_out_of_scope_is_declined_with_a_coordinator_offer():
 def test_fallback_offers_the_likely_topics_as_buttons():
     ranking = [{"name": "nlu_fallback", "confidence": 1.0}, {"name": "ask_car_t", "confidence": 0.3},
                {"name": "greet", "confidence": 0.2}, {"name": "ask_transplant", "confidence": 0.1}]
-    reply, _ = run(ActionOfferTopics(), make_tracker("car t cells thing??", "nlu_fallback", ranking=ranking))
+    reply, _ = run(ActionOfferTopics(), make_tracker("that thing you said before??", "nlu_fallback", ranking=ranking))
     payloads = [b["payload"] for b in reply.buttons]
     assert payloads[:2] == ["/ask_car_t", "/ask_transplant"]
     assert "/greet" not in payloads
     assert reply.meta["declined"] is True
+
+
+def test_fallback_answers_from_a_fact_that_clearly_answers_the_message():
+    """The classifier was unsure; a fact of the store answers the words clearly: the fact, not a guess."""
+    ranking = [{"name": "nlu_fallback", "confidence": 1.0}, {"name": "ask_pediatric_support", "confidence": 0.3}]
+    reply, _ = run(ActionOfferTopics(), make_tracker("do kids get lessons at a hospital school during long stays?",
+                                                     "nlu_fallback", ranking=ranking))
+    assert reply.text.startswith("Besides medical care") or "hospital school" in reply.text.splitlines()[0]
+    assert reply.meta["declined"] is False and PEDIATRIC_PAGE in reply.meta["sources"]
 
 
 def test_low_confidence_with_a_known_condition_says_where_it_is_treated_and_still_offers_topics():

@@ -27,6 +27,9 @@ def guarded(text: str, intent: str) -> str:
     ("the hospital's address please, we come by taxi", "ask_contact"),
     ("what is the survival rate of CAR-T therapy", "request_diagnosis"),
     ("waiting time for a biopsy at the skin center", "nlu_fallback"),
+    # declined as out of domain, yet about care: "the pages don't say", not "outside what I can help with"
+    ("is the international clinic open on sundays?", "out_of_scope"),
+    ("can we pay the hospital deposit with a credit card?", "out_of_scope"),
 ])
 def test_a_question_read_as_a_topic_becomes_ask_not_in_pages(text, intent):
     assert guarded(text, intent) == "ask_not_in_pages"

@@ -1,0 +1,237 @@
+"""The text of an answer from the knowledge store's cited facts: the fact that answers the question
+first, then at most two closely related ones, with their sources; the context that narrows which facts
+may answer (a hospital named, the patient's units, the patient's age group)."""
+from __future__ import annotations
+
+import re
+
+from rasa_sdk import Tracker
+
+from actions.context import PatientCue, condition_text_for, latest_entity, patient_cue_in_message
+from actions.replies import source_line
+from actions.store import StoreUnavailable, query_store
+from actions.topics import TOPIC_OF_SERVICE, TOPIC_TITLE
+from knowledge.answering import FactAnswer, rank_answers
+from knowledge.matcher import get_matcher
+from knowledge.queries import Fact, HospitalRef, UnitRef, contacts, facts_by_topic, resolve_place, route_patient, unit_family
+
+MAX_RELATED = 2  # facts shown under the one that answers the question
+MAX_TOPIC_FACTS = 4  # facts of a topic asked about in general ("tell me about CAR-T")
+# "Do they ...?", "Is there ...?", "Can I ...?": a question answered yes when the pages say so.
+YES_NO_QUESTION = re.compile(r"^(do|does|did|is|are|can|could|will|would|have|has)\b", re.IGNORECASE)
+NO_ANSWER = ("The hospitals' pages I have don't say anything about that{where}. An international coordinator can "
+             "answer it for you.")
+NO_FIGURE = ("The hospitals' pages I have give no figure for that. An international coordinator can answer it "
+             "for you.")
+# A second question in the same message: "and" (or "also") followed by a question word.
+SECOND_QUESTION = re.compile(r"\b(and|also|plus)\b[^.?!]*?\b(can|could|is|are|do|does|will|would|who|how|what|"
+                             r"which|when|any)\b", re.IGNORECASE)
+# Condition words that name no unit: the question is about the topic for everyone.
+GENERIC_CONDITIONS = {"cancer"}
+# A message the classifier could not place is answered from the facts only above this score.
+CONFIDENT_ANSWER_SCORE = 4.0
+COORDINATOR_BUTTON = [{"title": "Talk to a coordinator", "payload": "/request_human"}]
+
+
+def asked_text(tracker: Tracker) -> str:
+    """The patient's words in the latest message ("" for a button such as "/ask_transplant")."""
+    text = tracker.latest_message.get("text") or ""
+    return "" if text.startswith("/") else text
+
+
+def second_question(question: str) -> tuple[str, str | None] | None:
+    """A second question asked beside a route in `question` ("where should he go, and can he join a
+    clinical trial?"): its words from the cue on, and the topic of a service it names (None when it
+    names none); None for a message that asks one thing."""
+    cue = SECOND_QUESTION.search(question)
+    if cue is None:
+        return None
+    words = question[cue.start():]
+    for match in get_matcher().find(words):
+        if match.kind == "service":
+            topic = TOPIC_OF_SERVICE.get(match.id) or ("transplant" if match.id.startswith("hsct") else None)
+            if topic:
+                return words, topic
+    return words, None
+
+
+def patient_units(session, tracker: Tracker, cue: PatientCue) -> set[str] | None:
+    """The units (with the units they belong to and contain) treating the condition the latest message
+    names, else the units the conversation routed to; None when neither is known. Their facts alone
+    answer a topic question ("lung cancer: can he join a trial?" never gets the gynecologic center's)."""
+    condition = latest_entity(tracker, "condition")
+    if condition and condition not in GENERIC_CONDITIONS:
+        result = route_patient(session, condition_text_for(tracker), age=cue.age,
+                               is_child=None if cue.age is not None else cue.is_child)
+        # Age not known: the condition's own unit, not the children's unit that takes any childhood
+        # cancer ("lung cancer trials?" is not about the children's trials), unless only children's fit.
+        routes = [route for route in result.routes if route.age_group != "child"] if cue.age_group is None else []
+        routed = [route.unit.id for route in routes or result.routes]
+    else:
+        routed = [unit_id for unit_id in tracker.get_slot("routed_unit_ids") or [] if isinstance(unit_id, str)]
+    return unit_family(session, routed) if routed else None
+
+
+def fact_line(fact: Fact) -> str:
+    """A fact in plain words, with the place it is about and the date it holds for."""
+    place = fact.unit.full_name if fact.unit else (fact.hospital.name if fact.hospital else
+                                                   fact.organization.name if fact.organization else "")
+    hospital = f", {fact.unit.hospital_name}" if fact.unit else ""
+    dated = f" (as of {fact.as_of})" if fact.as_of else ""
+    return f"{fact.text}{dated}" + (f" [{place}{hospital}]" if place else "")
+
+
+def place_in_message(tracker: Tracker, session) -> HospitalRef | UnitRef | None:
+    """The hospital or unit the latest message names, if any (entity first, then the raw text)."""
+    named = latest_entity(tracker, "hospital")
+    place = resolve_place(session, named) if named else None
+    if place is None:
+        text = tracker.latest_message.get("text") or ""
+        place = resolve_place(session, text) if text and not text.startswith("/") else None
+    return place
+
+
+def place_filter(place: HospitalRef | UnitRef | None) -> dict[str, str]:
+    if isinstance(place, UnitRef):
+        return {"unit_id": place.id}
+    if isinstance(place, HospitalRef):
+        return {"hospital_id": place.id}
+    return {}
+
+
+def place_name(place: HospitalRef | UnitRef | None) -> str:
+    if isinstance(place, UnitRef):
+        return f"{place.full_name} ({place.hospital_name})"
+    return place.name if place else ""
+
+
+def serving(items: list, unit_of, age_group: str | None) -> list:
+    """The items whose unit serves a patient of `age_group` ("our 11 year old needs a transplant": not
+    the adults' units); all of them when the age is not known."""
+    return [item for item in items if unit_of(item) is None or unit_of(item).serves(age_group)]
+
+
+def candidate_facts(session, place, age_group: str | None = None, units: set[str] | None = None) -> list[Fact]:
+    """The facts an answer may use, every topic: at `place` when one is named; only those of `units` (the
+    patient's units) when given; else those of units serving the patient's age group when known (all of
+    them when none does: what the pages say at all, each fact naming its unit)."""
+    if isinstance(place, UnitRef):  # a unit's facts, and those of the units it belongs to and contains
+        units = unit_family(session, [place.id]) if units is None else units & unit_family(session, [place.id])
+        place = None
+    facts = facts_by_topic(session, None, **place_filter(place))
+    if units is not None:
+        return [fact for fact in facts if fact.unit is not None and fact.unit.id in units]
+    return serving(facts, lambda fact: fact.unit, age_group) or facts
+
+
+def topic_facts(facts: list[Fact], topic: str) -> list[Fact]:
+    """Those of `facts` under `topic` (a team question also reads the partner departments, a question
+    about a unit its research)."""
+    wanted = {topic, *{"multidisciplinary_team": ("partner_departments",), "about": ("research",)}.get(topic, ())}
+    return [fact for fact in facts if wanted & set(fact.topics)]
+
+
+def yes_to(answer: FactAnswer, fact: Fact) -> bool:
+    """Whether the question asks if a service is offered ("do they do Mohs?") and `fact` says the
+    service named is provided: the answer then starts with "Yes"."""
+    return bool(YES_NO_QUESTION.match(answer.question.text.strip())) and answer.names_service_of(fact)
+
+
+def compose_topic_answer(session, topic: str | None, place, age_group: str | None = None,
+                         question: str = "", units: set[str] | None = None) -> tuple[str, list[str], list[str]]:
+    """The answer to `question` (the patient's words), classified under `topic` (None: not known), for a
+    patient of `age_group` when known, only about `units` (the units treating the patient's condition)
+    when given: the text, the unit ids it is about and the seed files it cites.
+
+    The fact that answers the question comes first, then at most two closely related facts. A question
+    that asks for a kind of answer no fact gives (a year, a number, which departments, ...) is told the
+    pages do not say. A general question about a topic ("tell me about CAR-T", a topic button) gets the
+    topic's best facts."""
+    where = f" at {place_name(place)}" if place else ""
+    if topic == "contact":
+        return compose_contacts(session, place)
+    facts = candidate_facts(session, place, age_group, units)
+    answer = rank_answers(session, question, facts, topic)
+    chosen = answer.top(1 + MAX_RELATED)
+    lines: list[str] = []
+    if chosen:
+        lead = "Yes. " if yes_to(answer, chosen[0]) else ""
+        lines.append(lead + fact_line(chosen[0]))
+        if len(chosen) > 1:
+            lines += ["", "Related, from the same pages:", *(f"- {fact_line(fact)}" for fact in chosen[1:])]
+    elif topic is not None and not answer.question.kinds:
+        ranked = [item.fact for item in answer.ranked if topic in item.fact.topics] or topic_facts(facts, topic)
+        chosen = ranked[:MAX_TOPIC_FACTS]
+        if chosen:
+            title = TOPIC_TITLE.get(topic, topic.replace("_", " "))
+            lines.append(f"Here is what the hospitals' pages say about {title}{where}:")
+            lines += [f"- {fact_line(fact)}" for fact in chosen]
+    if not lines:
+        return NO_ANSWER.format(where=where), [], []
+    files = [fact.source.file for fact in chosen]
+    lines += ["", source_line(files)]
+    return "\n".join(lines), [fact.unit.id for fact in chosen if fact.unit], files
+
+
+def compose_contacts(session, place) -> tuple[str, list[str], list[str]]:
+    """The contact lines the pages give (for a hospital named), whose lines they are, and the way to a
+    coordinator."""
+    lines, files = [], []
+    for contact in contacts(session, place.id if isinstance(place, HospitalRef) else None):
+        owner = contact.organization.name if contact.organization else (contact.hospital.name if contact.hospital else "")
+        note = f" ({contact.note})" if contact.note else ""
+        lines.append(f"- {contact.label}: {contact.value} [{owner}]{note}")
+        files.append(contact.source.file)
+    if not lines:
+        where = f" at {place_name(place)}" if place else ""
+        return NO_ANSWER.format(where=where), [], []
+    lines = ["The contact details the pages give:", *lines,
+             "You can also send a referral inquiry here, and an international coordinator will answer it.",
+             "", source_line(files)]
+    return "\n".join(lines), [], files
+
+
+def confident_answer(tracker: Tracker) -> tuple[str, list[str], list[str]] | None:
+    """An answer from the facts alone, for a message the classifier could not place, when a fact
+    answers it clearly (a score well above a shared common word); None otherwise or when the store is
+    down. The text, the unit ids and the seed files, as `compose_topic_answer` returns them."""
+    question = asked_text(tracker)
+    if not question:
+        return None
+    cue = patient_cue_in_message(tracker)
+
+    def work(session):
+        place = place_in_message(tracker, session)
+        units = None if place is not None else patient_units(session, tracker, cue)
+        answer = rank_answers(session, question, candidate_facts(session, place, cue.age_group, units))
+        if not answer.ranked or answer.ranked[0].score < CONFIDENT_ANSWER_SCORE:
+            return None
+        return compose_topic_answer(session, None, place, cue.age_group, question, units)
+
+    try:
+        return query_store(work)
+    except StoreUnavailable:
+        return None
+
+
+def answer_about_named_unit(tracker: Tracker, age_group: str | None) -> tuple[str, list[str], list[str]] | None:
+    """The answer from the facts of a unit the latest message names ("does pediatric hematology also treat
+    low platelets?"), when a fact answers it; None when no unit is named, none answers, or the store is
+    down. The text, the unit ids and the seed files, as `compose_topic_answer` returns them."""
+    question = asked_text(tracker)
+    if not question:
+        return None
+
+    def work(session):
+        place = place_in_message(tracker, session)
+        if not isinstance(place, UnitRef):
+            return None
+        answer = rank_answers(session, question, candidate_facts(session, place, age_group))
+        if answer.best is None:
+            return None
+        return compose_topic_answer(session, None, place, age_group, question)
+
+    try:
+        return query_store(work)
+    except StoreUnavailable:
+        return None

@@ -1,0 +1,68 @@
+"""The topics patients ask about, as the actions know them: which intent asks about which topic of the
+knowledge store, the service each topic is about, and the topic's title in an answer."""
+from __future__ import annotations
+
+# Which knowledge-store topic answers which intent, and the service a follow-up such as
+# "is that available at Samsung?" then refers to.
+TOPIC_OF_INTENT: dict[str, str] = {
+    "ask_transplant": "transplant",
+    "ask_car_t": "car_t",
+    "ask_clinical_trials": "clinical_trials",
+    "ask_targeted_therapy": "targeted_therapy",
+    "ask_chemo_radiation": "chemotherapy_radiation",
+    "ask_skin_biopsy": "skin_biopsy",
+    "ask_mohs_surgery": "mohs_surgery",
+    "ask_melanoma": "melanoma",
+    "ask_skin_side_effects": "skin_side_effects",
+    "ask_ovarian_surgery": "ovarian_surgery",
+    "ask_certification": "certification",
+    "ask_pediatric_support": "pediatric_support",
+    "ask_palliative_care": "palliative_care",
+    "ask_team": "multidisciplinary_team",
+    "ask_follow_up": "follow_up",
+    "ask_contact": "contact",
+    "ask_about_hospital": "about",
+}
+SERVICE_OF_TOPIC: dict[str, str] = {
+    "transplant": "hsct",
+    "car_t": "car_t",
+    "clinical_trials": "clinical_trials",
+    "targeted_therapy": "targeted_therapy",
+    "chemotherapy_radiation": "chemotherapy",
+    "skin_biopsy": "skin_biopsy",
+    "mohs_surgery": "mohs_surgery",
+    "melanoma": "melanoma_multidisciplinary_care",
+    "skin_side_effects": "treatment_skin_care",
+    "ovarian_surgery": "ovarian_cancer_surgery",
+    "pediatric_support": "social_economic_support",
+    "palliative_care": "palliative_care",
+    "multidisciplinary_team": "multidisciplinary_care",
+    "follow_up": "follow_up_care",
+}
+TOPIC_TITLE: dict[str, str] = {
+    "transplant": "stem-cell transplants",
+    "car_t": "CAR-T cell therapy",
+    "clinical_trials": "clinical trials",
+    "targeted_therapy": "targeted, genomics-based and immuno-oncology treatment",
+    "chemotherapy_radiation": "chemotherapy and radiation therapy",
+    "skin_biopsy": "skin biopsy",
+    "mohs_surgery": "Mohs surgery and skin cancer surgery",
+    "melanoma": "melanoma care",
+    "skin_side_effects": "skin problems caused by cancer treatment",
+    "ovarian_surgery": "ovarian cancer surgery",
+    "certification": "certifications",
+    "pediatric_support": "support for children with cancer and their families",
+    "palliative_care": "palliative care",
+    "multidisciplinary_team": "multidisciplinary teams",
+    "follow_up": "follow-up care after treatment",
+    "contact": "contacting the hospitals",
+    "about": "the hospitals' cancer units",
+    "volumes": "figures",
+}
+# The topic of a service named in a second question beside a route ("... and can he join a trial?").
+TOPIC_OF_SERVICE: dict[str, str] = {
+    **{service: topic for topic, service in SERVICE_OF_TOPIC.items()},
+    "precision_medicine": "targeted_therapy", "immunotherapy": "targeted_therapy",
+    "radiation_therapy": "chemotherapy_radiation", "hospital_school": "pediatric_support",
+    "aid_associations": "pediatric_support", "family_shelter": "pediatric_support",
+}

@@ -1,0 +1,141 @@
+"""The store's cited facts ranked against the question asked, so the fact that answers it comes first.
+
+A fact's score adds up what ties it to the question:
+- its words: BM25 over the fact and the page sentence it cites (`knowledge.relevance`);
+- what the question names: a fact linked to the service or condition named scores high, one linked to a
+  broader or narrower kind of it less;
+- the kind of answer wanted (`knowledge.question`): a year, a number, which departments, a size, ...;
+- the topic the conversation's classifier chose, as a prior only: a question the classifier put under
+  the wrong topic still finds its fact.
+Words of an age cue ("my 5 year old son") say who the patient is, not what is asked, and are left out of
+the words compared; word rarity is weighed over the whole store, whatever the candidates. Which facts are candidates (a hospital named, the patient's units,
+the patient's age group) is the caller's choice.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from knowledge.matcher import AGE, CONDITION, HOSPITAL, ORGANIZATION, SERVICE, UNIT, get_matcher
+from knowledge.question import Question, kinds_given, read_question
+from knowledge.relevance import relevance
+from knowledge.results import Fact
+from knowledge.snapshot import StoreSnapshot
+
+SERVICE_NAMED, SERVICE_RELATED = 3.0, 1.0
+CONDITION_NAMED, CONDITION_RELATED = 2.0, 0.75
+# A fact about another condition than the one asked about ("skin cancer" asked, a melanoma fact).
+CONDITION_OTHER = -1.0
+ORGANIZATION_NAMED = 3.0
+UNIT_NAMED = 2.0  # a fact of the unit the question names, or of a unit it belongs to or contains
+HOSPITAL_NAMED = 0.5
+KIND_GIVEN = 2.5
+TOPIC_PRIOR = 1.5
+# Below this a fact shares no more with the question than a common word: it does not answer it.
+MIN_ANSWER_SCORE = 2.5
+# A related fact shown under the answer scores at least this share of the answer's score.
+RELATED_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class RankedFact:
+    """A candidate fact, its score, and whether it is about a service the question names (or a kind of
+    that service)."""
+
+    fact: Fact
+    score: float
+    about_named_service: bool = False
+
+
+@dataclass(frozen=True)
+class FactAnswer:
+    """The candidates ranked against the question, best first."""
+
+    question: Question
+    ranked: tuple[RankedFact, ...]
+
+    @property
+    def best(self) -> Fact | None:
+        """The fact that answers the question, or None when no candidate scores as an answer."""
+        if not self.ranked or self.ranked[0].score < MIN_ANSWER_SCORE:
+            return None
+        return self.ranked[0].fact
+
+    def related(self, limit: int = 2) -> list[Fact]:
+        """Up to `limit` facts closely related to the answer (a good share of its score, other words)."""
+        if self.best is None:
+            return []
+        floor = max(MIN_ANSWER_SCORE, self.ranked[0].score * RELATED_SHARE)
+        seen = {self.ranked[0].fact.text}
+        related = []
+        for item in self.ranked[1:]:
+            if item.score < floor or len(related) >= limit:
+                break
+            if item.fact.text not in seen:
+                seen.add(item.fact.text)
+                related.append(item.fact)
+        return related
+
+    def names_service_of(self, fact: Fact) -> bool:
+        """Whether `fact` is about a service the question names (or a kind of it)."""
+        return any(item.fact.id == fact.id and item.about_named_service for item in self.ranked)
+
+    def top(self, limit: int) -> list[Fact]:
+        """The answer and its related facts, at most `limit` in all."""
+        best = self.best
+        return [] if best is None else [best, *self.related(limit - 1)]
+
+
+def topical_text(text: str) -> str:
+    """`text` with the words of age cues blanked ("my 5 year old son" says who, not what). Relations stay:
+    "can my brother be the donor?" asks about a sibling."""
+    spans = [(m.start, m.end) for m in get_matcher().find_all(text) if m.kind == AGE]
+    return "".join(" " if any(a <= i < b for a, b in spans) else ch for i, ch in enumerate(text))
+
+
+def rank_answers(session: Session, text: str, facts: Sequence[Fact], topic: str | None = None) -> FactAnswer:
+    """`facts` ranked against the question in `text`, best answer first (ties keep content order).
+    `topic`: the topic the question was classified under, a prior."""
+    question = read_question(text)
+    if not facts:
+        return FactAnswer(question, ())
+    snapshot = StoreSnapshot(session)
+    matches = get_matcher().find_all(text)
+    services_named = {m.id for m in matches if m.kind == SERVICE}
+    services_near = {near for service_id in services_named if service_id in snapshot.service_rows
+                     for near in (*snapshot.service_descendants(service_id), *snapshot.service_ancestors(service_id))}
+    services_named_or_kinds = {kind for service_id in services_named if service_id in snapshot.service_rows
+                               for kind in snapshot.service_descendants(service_id)}
+    organizations_named = {m.id for m in matches if m.kind == ORGANIZATION}
+    units_named = {family for m in matches if m.kind == UNIT and m.id in snapshot.unit_rows
+                   for family in snapshot.unit_family(m.id)}
+    hospitals_named = {m.id for m in matches if m.kind == HOSPITAL}
+    conditions_named = {m.id for m in matches if m.kind == CONDITION and m.id != "cancer"}
+    conditions_near = {cid for condition_id in conditions_named if condition_id in snapshot.condition_rows
+                       for kind, cid in snapshot.condition_lineage(condition_id) if cid != "cancer"}
+
+    words = relevance(topical_text(text), facts, corpus=snapshot.facts())
+    scored = []
+    for position, (fact, word_score) in enumerate(zip(facts, words)):
+        services = snapshot.fact_services.get(fact.id, set())
+        conditions = snapshot.fact_conditions.get(fact.id, set())
+        service_score = SERVICE_NAMED if services & services_named else (
+            SERVICE_RELATED if services & services_near else 0)
+        condition_score = CONDITION_NAMED if conditions & conditions_named else (
+            CONDITION_RELATED if conditions & conditions_near else (
+                CONDITION_OTHER if conditions and conditions_named else 0))
+        organization_score = ORGANIZATION_NAMED if fact.organization and fact.organization.id in organizations_named else 0
+        place_score = UNIT_NAMED if fact.unit and fact.unit.id in units_named else (
+            HOSPITAL_NAMED if fact.unit and fact.unit.hospital_id in hospitals_named else 0)
+        score = word_score + service_score + condition_score + organization_score + place_score
+        # The kind of answer and the topic only rank facts that share something with the question: a
+        # figure about transplants does not answer "how many breast surgeries?".
+        if score > 0:
+            score += KIND_GIVEN * kinds_given(question, fact)
+            if topic is not None and topic in fact.topics:
+                score += TOPIC_PRIOR
+        scored.append((score, position, fact, bool(services & services_named_or_kinds)))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    return FactAnswer(question, tuple(RankedFact(fact, score, named) for score, _position, fact, named in scored))

@@ -1,0 +1,222 @@
+"""Where a patient should go: the unit for the condition (or service) named, by the patient's age group.
+
+The rules come from the content's treatment rows (see `route_patient`); the explanation of each route
+is built from the store's names and cited reasons.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from knowledge.matcher import CONDITION, OUT_OF_SCOPE, SERVICE, get_matcher
+from knowledge.models import TreatmentRow
+from knowledge.results import ConditionRef, Offering, OutOfScopeRef, Route, RoutingResult, ServiceRef
+from knowledge.snapshot import StoreSnapshot
+
+CHILD, ADULT = "child", "adult"
+
+
+
+
+def route_patient(
+    session: Session, condition_text: str, age: int | None = None, is_child: bool | None = None
+) -> RoutingResult:
+    """Which unit to go to for what the patient wrote ("my son has leukaemia", "blood cancer", "I am 45").
+
+    The condition, and the age when neither `age` nor `is_child` is passed, are read from the text
+    with the term matcher.
+    Children and adolescents are under 18 (the project's cut-off; the pages give none). Rules, from
+    the content's treatment rows: a unit named for the condition itself beats one named for its
+    parent condition, which beats one named for its category, then broader categories ("lung
+    cancer" -> solid tumor -> SNUH Medical Oncology). For a child, the pediatric unit that names
+    "other childhood cancers" is always offered too. Health problems outside cancer care and blood
+    diseases come back with in_scope=False and no routes.
+    """
+    snapshot = StoreSnapshot(session)
+    matcher = get_matcher()
+    matches = matcher.find_all(condition_text or "")
+    cue = matcher.age_cue(condition_text or "", matches)
+    # What the caller passes (from the conversation) wins over what the text says, and an age wins
+    # over a child/adult flag.
+    if age is None and is_child is None:
+        age = cue.age
+    if age is not None:
+        age_group: str | None = CHILD if age < matcher.adult_from_age else ADULT
+    elif is_child is not None:
+        age_group = CHILD if is_child else ADULT
+    else:
+        age_group = {True: CHILD, False: ADULT, None: None}[cue.is_child]
+
+    conditions = [m for m in matches if m.kind == CONDITION]
+    # A named condition says more than the generic word of a category ("cancer of the womb" over the
+    # "cancer" the NLU tagged inside it), wherever each stands in the text.
+    condition_match = next((m for m in conditions if not matcher.is_category(m.id)),
+                           conditions[0] if conditions else None)
+    service_match = next((m for m in matches if m.kind == SERVICE), None)
+    service = snapshot.service(service_match.id) if service_match else None
+    common = dict(age=age, relation=cue.relation, service=service)
+
+    if condition_match is None:
+        out_of_scope = next((m for m in matches if m.kind == OUT_OF_SCOPE), None)
+        if out_of_scope is not None:
+            return RoutingResult(
+                None, age_group, needs_age_group=False, routes=(), in_scope=False,
+                out_of_scope=OutOfScopeRef(out_of_scope.id, out_of_scope.name, out_of_scope.text),
+                explanation=(
+                    f"A {out_of_scope.name} is outside what this service covers: the hospital pages it knows "
+                    "are about cancer care and blood diseases, so it cannot suggest a unit for it."
+                ),
+                **common,
+            )
+        if service is not None:
+            return _route_by_service(snapshot, service, age_group, common)
+        return RoutingResult(
+            None, age_group, needs_age_group=False, routes=(), in_scope=False, out_of_scope=None,
+            explanation=(
+                "No condition was recognised in the text. Name the illness (for example leukemia, "
+                "neuroblastoma, melanoma or ovarian cancer) to find the unit that treats it."
+            ),
+            **common,
+        )
+
+    condition = snapshot.condition(condition_match.id)
+    implied = snapshot.condition_rows[condition.id].implies_age_group
+    if age_group is None and implied is not None:
+        age_group = implied
+
+    if age_group is not None:
+        routes = _routes_for_condition(snapshot, condition.id, age_group)
+        explanation = _condition_explanation(condition, age_group, routes)
+        return RoutingResult(condition, age_group, needs_age_group=False, routes=tuple(routes), in_scope=True,
+                             out_of_scope=None, explanation=explanation, **common)
+
+    child_routes = _routes_for_condition(snapshot, condition.id, CHILD)
+    adult_routes = _routes_for_condition(snapshot, condition.id, ADULT)
+    routes, needs_age = _merge_age_groups(child_routes, adult_routes)
+    if needs_age and service is not None:
+        routes, needs_age = _narrow_by_service(snapshot, routes, service)
+    if condition.category == "cancer":
+        explanation = (
+            f"{_condition_explanation(condition, ADULT, [])} For children and adolescents (under "
+            f"{matcher.adult_from_age}), any cancer: {_unit_list(child_routes)}. How old is the patient?"
+        )
+    elif needs_age:
+        explanation = (
+            f"Where to go for {condition.name} depends on the patient's age. "
+            f"Children and adolescents (under {matcher.adult_from_age}): {_unit_list(child_routes)}. "
+            f"Adults: {_unit_list(adult_routes)}. How old is the patient?"
+        )
+    else:
+        explanation = _condition_explanation(condition, None, routes)
+    return RoutingResult(condition, None, needs_age_group=needs_age, routes=tuple(routes), in_scope=True,
+                         out_of_scope=None, explanation=explanation, **common)
+
+
+def _routes_for_condition(snapshot: StoreSnapshot, condition_id: str, age_group: str) -> list[Route]:
+    lineage = snapshot.condition_lineage(condition_id)
+    specificity = {target: index for index, target in enumerate(lineage)}
+    rows = snapshot.session.execute(
+        select(TreatmentRow).where(TreatmentRow.age_group.in_([age_group, "any"]))
+    ).scalars()
+    best_per_unit: dict[str, tuple[int, TreatmentRow]] = {}
+    for row in rows:
+        target = ("condition", row.condition_id) if row.condition_id else ("category", row.category_id)
+        if target not in specificity:
+            continue
+        rank = specificity[target]
+        if row.unit_id not in best_per_unit or rank < best_per_unit[row.unit_id][0]:
+            best_per_unit[row.unit_id] = (rank, row)
+    if not best_per_unit:
+        return []
+    best = min(rank for rank, _ in best_per_unit.values())
+    chosen = [
+        (rank, row) for rank, row in best_per_unit.values()
+        # A child's own unit stays in the list even when another unit names the condition more
+        # specifically: the pediatric page treats "other childhood cancers" as a whole.
+        if rank == best or (age_group == CHILD and row.age_group == CHILD)
+    ]
+    chosen.sort(key=lambda pair: (pair[0], pair[1].unit_id))
+    routes = []
+    for _rank, row in chosen:
+        unit_row = snapshot.unit_rows[row.unit_id]
+        note = row.note or (unit_row.age_group_note if row.age_group != "any" else None)
+        routes.append(Route(snapshot.units[row.unit_id], None if row.age_group == "any" else row.age_group,
+                            row.reason, note, (snapshot.sources[row.source_id],), row.as_of))
+    return routes
+
+
+def _narrow_by_service(snapshot: StoreSnapshot, routes: list[Route], service: ServiceRef) -> tuple[list[Route], bool]:
+    """Routes for an unknown age, narrowed to the units the pages say offer the service named with the
+    condition ("ovarian cancer surgery", "skin cancer ... Mohs surgery"), so that the age need not be
+    asked. Not when only the children's routes would be left: the children's unit takes every childhood
+    cancer, so a service alone does not make the patient a child."""
+    offering_units = {o.unit.id for o in snapshot.offerings(service_ids=snapshot.service_descendants(service.id))}
+    narrowed = [r for r in routes if offering_units & ({r.unit.id} | set(snapshot.unit_descendants(r.unit.id)))]
+    if not narrowed or all(r.age_group == CHILD for r in narrowed):
+        return routes, True
+    return narrowed, {CHILD, ADULT} <= {r.age_group for r in narrowed}
+
+
+def _merge_age_groups(child_routes: list[Route], adult_routes: list[Route]) -> tuple[list[Route], bool]:
+    """Routes for an unknown age: shared routes once (age_group None), the rest labelled by group."""
+    child_units = [r.unit.id for r in child_routes]
+    adult_units = [r.unit.id for r in adult_routes]
+    needs_age = set(child_units) != set(adult_units)
+    merged: list[Route] = []
+    for route in child_routes:
+        shared = route.unit.id in adult_units
+        merged.append(Route(route.unit, None if shared else CHILD, route.reason, route.note, route.sources, route.as_of))
+    for route in adult_routes:
+        if route.unit.id not in child_units:
+            merged.append(Route(route.unit, ADULT, route.reason, route.note, route.sources, route.as_of))
+    return merged, needs_age
+
+
+def _unit_list(routes: list[Route]) -> str:
+    if not routes:
+        return "the pages do not name a unit"
+    return "; ".join(f"{r.unit.full_name} ({r.unit.hospital_name})" for r in routes)
+
+
+def _condition_explanation(condition: ConditionRef, age_group: str | None, routes: list[Route]) -> str:
+    who = {CHILD: "a child or adolescent", ADULT: "an adult", None: "a patient"}[age_group]
+    if routes:
+        return f"For {who} with {condition.name}: {_unit_list(routes)}."
+    if condition.category == "cancer":
+        return (
+            "Which kind of cancer is it? The unit depends on the kind: for example a blood cancer such as "
+            "leukemia, a solid tumor such as lung cancer, a skin cancer or a gynecologic cancer."
+        )
+    return f"The hospital pages in this store do not name a unit for {condition.name} in {who}."
+
+
+def _route_by_service(snapshot: StoreSnapshot, service: ServiceRef, age_group: str | None, common: dict) -> RoutingResult:
+    offerings = snapshot.offerings(service_ids=snapshot.service_descendants(service.id))
+
+    def routes_for(group: str) -> list[Route]:
+        per_unit: dict[str, Offering] = {}
+        for offering in offerings:
+            serves = snapshot.unit_rows[offering.unit.id].serves_age_group
+            if serves not in (None, group):
+                continue
+            # Prefer the statement about the service asked for over one about a kind of it.
+            current = per_unit.get(offering.unit.id)
+            if current is None or offering.service.id == service.id:
+                per_unit[offering.unit.id] = offering
+        return [Route(o.unit, snapshot.unit_rows[o.unit.id].serves_age_group, o.text,
+                      snapshot.unit_rows[o.unit.id].age_group_note, (o.source,), o.as_of) for o in per_unit.values()]
+
+    if age_group is not None:
+        routes = routes_for(age_group)
+        needs_age = False
+    else:
+        routes, needs_age = _merge_age_groups(routes_for(CHILD), routes_for(ADULT))
+    if routes:
+        explanation = f"For {service.name}: {_unit_list(routes)}."
+        if needs_age:
+            explanation += " Which unit fits depends on the patient's age: how old is the patient?"
+    else:
+        explanation = f"The hospital pages in this store do not say where {service.name} is offered."
+    return RoutingResult(None, age_group, needs_age_group=needs_age, routes=tuple(routes), in_scope=True,
+                         out_of_scope=None, explanation=explanation, **common)
+

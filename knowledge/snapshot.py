@@ -1,0 +1,224 @@
+"""One read of the knowledge store for one request.
+
+The store is small (hundreds of rows), so a query reads each table it needs once, on first use, and
+keeps it for the rest of the request; the result types are built from those rows.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from functools import cached_property
+from typing import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from knowledge.models import (
+    CategoryRow,
+    ConditionRow,
+    FactConditionRow,
+    FactRow,
+    FactServiceRow,
+    FactTopicRow,
+    HospitalRow,
+    OfferingRow,
+    OrganizationRow,
+    ServiceRow,
+    SourceRow,
+    UnitRow,
+)
+from knowledge.results import (
+    ConditionRef,
+    Fact,
+    HospitalRef,
+    NotFoundError,
+    Offering,
+    OrganizationRef,
+    ServiceRef,
+    Source,
+    UnitRef,
+)
+from knowledge.topics import TOPICS
+
+
+
+
+class StoreSnapshot:
+    """The store's rows for one session, read lazily, and the relations between them."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def _all(self, model) -> list:
+        return list(self.session.execute(select(model)).scalars())
+
+    @cached_property
+    def sources(self) -> dict[str, Source]:
+        return {row.id: Source(row.file, row.sentence) for row in self._all(SourceRow)}
+
+    @cached_property
+    def hospital_rows(self) -> dict[str, HospitalRow]:
+        return {row.id: row for row in self._all(HospitalRow)}
+
+    @cached_property
+    def hospitals(self) -> dict[str, HospitalRef]:
+        return {h.id: HospitalRef(h.id, h.name, h.short_name, h.note) for h in self.hospital_rows.values()}
+
+    @cached_property
+    def organizations(self) -> dict[str, OrganizationRef]:
+        return {o.id: OrganizationRef(o.id, o.name, o.short_name) for o in self._all(OrganizationRow)}
+
+    @cached_property
+    def unit_rows(self) -> dict[str, UnitRow]:
+        return {row.id: row for row in self._all(UnitRow)}
+
+    @cached_property
+    def units(self) -> dict[str, UnitRef]:
+        return {
+            u.id: UnitRef(u.id, u.name, u.kind, u.full_name, u.hospital_id, self.hospitals[u.hospital_id].name,
+                          u.serves_age_group)
+            for u in self.unit_rows.values()
+        }
+
+    @cached_property
+    def categories(self) -> dict[str, CategoryRow]:
+        return {row.id: row for row in self._all(CategoryRow)}
+
+    @cached_property
+    def condition_rows(self) -> dict[str, ConditionRow]:
+        return {row.id: row for row in self._all(ConditionRow)}
+
+    @cached_property
+    def service_rows(self) -> dict[str, ServiceRow]:
+        rows = self.session.execute(select(ServiceRow).order_by(ServiceRow.position)).scalars()
+        return {row.id: row for row in rows}
+
+    def condition(self, condition_id: str) -> ConditionRef:
+        row = self.condition_rows[condition_id]
+        return ConditionRef(row.id, row.name, row.category_id, self.categories[row.category_id].label)
+
+    def service(self, service_id: str) -> ServiceRef:
+        row = self.service_rows[service_id]
+        return ServiceRef(row.id, row.name, row.description)
+
+    def unit_descendants(self, unit_id: str) -> list[str]:
+        """The unit and every unit inside it."""
+        found, frontier = [unit_id], [unit_id]
+        while frontier:
+            children = [u.id for u in self.unit_rows.values() if u.parent_id in frontier]
+            found.extend(children)
+            frontier = children
+        return found
+
+    def unit_family(self, unit_id: str) -> list[str]:
+        """The unit, every unit inside it and every unit it belongs to: the units whose facts speak for it
+        (a division's trials speak for its fields, and the reverse)."""
+        family = self.unit_descendants(unit_id)
+        parent = self.unit_rows[unit_id].parent_id
+        while parent:
+            family.append(parent)
+            parent = self.unit_rows[parent].parent_id
+        return family
+
+    def hospital_units(self, hospital_id: str, include_site_pages: bool = True) -> list[str]:
+        """Units of the hospital, plus (optionally) units on pages of its website that do not name a hospital."""
+        hospitals = {hospital_id}
+        if include_site_pages:
+            hospitals |= {h.id for h in self.hospital_rows.values() if h.site_owner_id == hospital_id}
+        return [u.id for u in self.unit_rows.values() if u.hospital_id in hospitals]
+
+    def service_descendants(self, service_id: str) -> list[str]:
+        found, frontier = [service_id], [service_id]
+        while frontier:
+            children = [s.id for s in self.service_rows.values() if s.parent_id in frontier]
+            found.extend(children)
+            frontier = children
+        return found
+
+    def service_ancestors(self, service_id: str) -> list[str]:
+        found, current = [], self.service_rows[service_id].parent_id
+        while current is not None:
+            found.append(current)
+            current = self.service_rows[current].parent_id
+        return found
+
+    def condition_lineage(self, condition_id: str) -> list[tuple[str, str]]:
+        """What a condition belongs to, most specific first: the condition, its parent conditions,
+        then their categories and broader categories, as ('condition'|'category', id) pairs."""
+        conditions, current = [], condition_id
+        while current is not None:
+            conditions.append(current)
+            current = self.condition_rows[current].parent_id
+        categories: list[str] = []
+        for cid in conditions:
+            category = self.condition_rows[cid].category_id
+            while category is not None:
+                if category not in categories:
+                    categories.append(category)
+                category = self.categories[category].broader_id
+        return [("condition", c) for c in conditions] + [("category", c) for c in categories]
+
+    @cached_property
+    def fact_topics(self) -> dict[str, list[str]]:
+        topics: dict[str, list[str]] = defaultdict(list)
+        for row in self._all(FactTopicRow):
+            topics[row.fact_id].append(row.topic)
+        return topics
+
+    @cached_property
+    def fact_services(self) -> dict[str, set[str]]:
+        links: dict[str, set[str]] = defaultdict(set)
+        for row in self._all(FactServiceRow):
+            links[row.fact_id].add(row.service_id)
+        return links
+
+    @cached_property
+    def fact_conditions(self) -> dict[str, set[str]]:
+        links: dict[str, set[str]] = defaultdict(set)
+        for row in self._all(FactConditionRow):
+            links[row.fact_id].add(row.condition_id)
+        return links
+
+    def fact(self, row: FactRow) -> Fact:
+        # Primary topic first, then the others in a fixed order.
+        others = sorted((t for t in self.fact_topics.get(row.id, []) if t != row.topic), key=TOPICS.index)
+        return Fact(
+            id=row.id, topic=row.topic, topics=(row.topic, *others), text=row.text,
+            hospital=self.hospitals.get(row.hospital_id) if row.hospital_id else None,
+            unit=self.units.get(row.unit_id) if row.unit_id else None,
+            organization=self.organizations.get(row.organization_id) if row.organization_id else None,
+            value=row.value, value_max=row.value_max, value_unit=row.value_unit, since=row.since, as_of=row.as_of,
+            as_of_source=self.sources[row.as_of_source_id] if row.as_of_source_id else None,
+            source=self.sources[row.source_id],
+        )
+
+    def facts(self, statement=None) -> list[Fact]:
+        statement = statement if statement is not None else select(FactRow)
+        return [self.fact(row) for row in self.session.execute(statement.order_by(FactRow.position)).scalars()]
+
+    def offering(self, row: OfferingRow) -> Offering:
+        return Offering(self.service(row.service_id), self.units[row.unit_id], row.text, self.sources[row.source_id],
+                        row.as_of)
+
+    def offerings(self, unit_ids: Iterable[str] | None = None, service_ids: Iterable[str] | None = None) -> list[Offering]:
+        statement = select(OfferingRow)
+        if unit_ids is not None:
+            statement = statement.where(OfferingRow.unit_id.in_(list(unit_ids)))
+        if service_ids is not None:
+            statement = statement.where(OfferingRow.service_id.in_(list(service_ids)))
+        rows = self.session.execute(statement).scalars()
+        return sorted((self.offering(row) for row in rows), key=self._offering_order)
+
+    @cached_property
+    def _service_position(self) -> dict[str, int]:
+        return {service_id: index for index, service_id in enumerate(self.service_rows)}
+
+    def _offering_order(self, offering: Offering) -> tuple:
+        # Hospital, then unit, then the vocabulary's order of services (transplant kinds together).
+        return (offering.unit.hospital_id, offering.unit.full_name, self._service_position[offering.service.id])
+
+
+def require(table: dict, key: str, what: str) -> None:
+    """Raise `NotFoundError` naming the id when `key` is not in `table`."""
+    if key not in table:
+        raise NotFoundError(f"No {what} with id {key!r} in the knowledge store.")
+
