@@ -138,10 +138,12 @@ def yes_to(answer: FactAnswer, fact: Fact) -> bool:
 
 
 def compose_topic_answer(session, topic: str | None, place, age_group: str | None = None,
-                         question: str = "", units: set[str] | None = None) -> tuple[str, list[str], list[str]]:
+                         question: str = "", units: set[str] | None = None,
+                         subject: str = "") -> tuple[str, list[str], list[str]]:
     """The answer to `question` (the patient's words), classified under `topic` (None: not known), for a
     patient of `age_group` when known, only about `units` (the units treating the patient's condition)
-    when given: the text, the unit ids it is about and the seed files it cites.
+    when given (`subject`: what the question is about when it does not say, see `rank_answers`): the text,
+    the unit ids it is about and the seed files it cites.
 
     The fact that answers the question comes first, then at most two closely related facts. A question
     that asks for a kind of answer no fact gives (a year, a number, which departments, ...) is told the
@@ -151,7 +153,7 @@ def compose_topic_answer(session, topic: str | None, place, age_group: str | Non
     if topic == "contact":
         return compose_contacts(session, place)
     facts = candidate_facts(session, place, age_group, units)
-    answer = rank_answers(session, question, facts, topic)
+    answer = rank_answers(session, question, facts, topic, subject)
     chosen = answer.top(1 + MAX_RELATED)
     lines: list[str] = []
     if chosen:

@@ -98,6 +98,12 @@ def route_and_answer(dispatcher: CollectingDispatcher, tracker: Tracker, conditi
                SlotSet("last_topic", "route")]
     if result.needs_age_group:
         dispatcher.utter_message(text=text)
+        # a second question is answered for the routes of an unknown age that are not the children's only
+        adults_or_any = [route.unit.id for route in result.routes if route.age_group != "child"] or unit_ids
+        second = second_answer(tracker, adults_or_any, None)
+        if second:
+            dispatcher.utter_message(text=second[0])
+            files = [*files, *second[1]]
         dispatcher.utter_message(text=ASK_AGE_GROUP, buttons=AGE_GROUP_BUTTONS)
         send_meta(dispatcher, intent, topic="route", unit_ids=unit_ids, sources=files, needs_age_group=True)
         return events
@@ -121,8 +127,10 @@ def second_answer(tracker: Tracker, unit_ids: list[str], age_group: str | None) 
         return None
     words, topic = second
     try:
+        # the condition named in the first part is what the second part is about
         text, _units, files = query_store(lambda session: compose_topic_answer(
-            session, topic, None, age_group, words, unit_family(session, unit_ids)))
+            session, topic, None, age_group, words, unit_family(session, unit_ids),
+            subject=latest_entity(tracker, "condition") or ""))
     except StoreUnavailable:
         return None
     return (text, files) if files else None

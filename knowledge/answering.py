@@ -89,20 +89,32 @@ class FactAnswer:
 
 
 def topical_text(text: str) -> str:
-    """`text` with the words of age cues blanked ("my 5 year old son" says who, not what). Relations stay:
-    "can my brother be the donor?" asks about a sibling."""
-    spans = [(m.start, m.end) for m in get_matcher().find_all(text) if m.kind == AGE]
-    return "".join(" " if any(a <= i < b for a, b in spans) else ch for i, ch in enumerate(text))
+    """The words of `text` to compare with the facts' words: an age cue blanked ("my 5 year old son" says
+    who, not what); a condition named in lay words by its name ("a low white cell count" -> leukopenia:
+    the page's word, and not "cell", which would pull in stem cells). Relations stay: "can my brother be
+    the donor?" asks about a sibling."""
+    pieces, position = [], 0
+    for match in get_matcher().find_all(text):
+        if match.kind not in (AGE, CONDITION) or match.start < position:
+            continue
+        pieces.append(text[position:match.start])
+        pieces.append(" " if match.kind == AGE else f" {match.name} ")
+        position = match.end
+    pieces.append(text[position:])
+    return "".join(pieces)
 
 
-def rank_answers(session: Session, text: str, facts: Sequence[Fact], topic: str | None = None) -> FactAnswer:
+def rank_answers(session: Session, text: str, facts: Sequence[Fact], topic: str | None = None,
+                 subject: str = "") -> FactAnswer:
     """`facts` ranked against the question in `text`, best answer first (ties keep content order).
-    `topic`: the topic the question was classified under, a prior."""
+    `topic`: the topic the question was classified under, a prior. `subject`: words that name what the
+    question is about when the question itself does not ("melanoma" for "... and how do they check it
+    did not spread?"): what they name counts as named, their words are not compared."""
     question = read_question(text)
     if not facts:
         return FactAnswer(question, ())
     snapshot = StoreSnapshot(session)
-    matches = get_matcher().find_all(text)
+    matches = get_matcher().find_all(f"{text}\n{subject}" if subject else text)
     services_named = {m.id for m in matches if m.kind == SERVICE}
     services_near = {near for service_id in services_named if service_id in snapshot.service_rows
                      for near in (*snapshot.service_descendants(service_id), *snapshot.service_ancestors(service_id))}

@@ -68,3 +68,29 @@ def test_a_route_question_alone_gets_the_route_alone():
     tracker = make_tracker(question, "ask_route", entities=[entity("condition", "lung cancer", message=question)])
     reply, _ = asyncio.run(run_action(ActionRoutePatient(), tracker))
     assert len([m for m in reply.messages if m.get("text")]) == 1
+
+
+def test_the_second_part_keeps_the_condition_of_the_first_and_comes_before_the_age_question():
+    """"I have melanoma: which clinic, and how will they check it has not spread?" The route depends on
+    the age, which is asked last; the second part is about the melanoma named in the first."""
+    from actions.routing import ActionRoutePatient
+
+    question = "There is a melanoma on my back. Which clinic should I see, and do they test whether it has spread?"
+    tracker = make_tracker(question, "ask_route", entities=[entity("condition", "melanoma", message=question)])
+    reply, _ = asyncio.run(run_action(ActionRoutePatient(), tracker))
+    texts = [m["text"] for m in reply.messages if m.get("text")]
+    assert "Skin Cancer" in texts[0]
+    assert "organs" in texts[1], texts
+    assert "age" in texts[-1]
+
+
+def test_a_question_about_the_unit_it_names_is_answered_from_that_units_facts():
+    """A routing guess for "does pediatric hematology also see low platelets?": the unit's own facts answer."""
+    from actions.routing import ActionRoutePatient
+
+    question = "does the pediatric hematology oncology division also treat a low white cell count?"
+    tracker = make_tracker(question, "ask_route", entities=[entity("condition", "leukopenia", "low white cell count",
+                                                                   message=question)])
+    reply, _ = asyncio.run(run_action(ActionRoutePatient(), tracker))
+    assert "leukopenia" in reply.text.splitlines()[0]
+    assert reply.meta["unit_ids"] == ["snuh_pediatric_hmo"]
