@@ -74,12 +74,19 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 def _cmd_ask(args: argparse.Namespace) -> int:
     from knowledge.database import open_session
-    from knowledge.queries import route_patient, search
+    from knowledge.answering import rank_answers
+    from knowledge.queries import facts_by_topic, route_patient, search, unit_family
 
     is_child = True if args.child else (False if args.adult else None)
     with open_session(args.database_url) as session:
         result = route_patient(session, args.text, age=args.age, is_child=is_child)
-        facts = search(session, args.text, limit=args.limit)
+        if result.routes:  # the routed units' facts, those that share most with the words first
+            family = unit_family(session, [route.unit.id for route in result.routes])
+            candidates = [f for f in facts_by_topic(session, None) if f.unit is not None and f.unit.id in family]
+            ranked = rank_answers(session, args.text, candidates).ranked
+            facts = [item.fact for item in ranked if item.score > 0][:args.limit]
+        else:
+            facts = search(session, args.text, limit=args.limit)
     recognised = []
     if result.condition:
         recognised.append(f"condition: {result.condition.name} ({result.condition.category_label})")

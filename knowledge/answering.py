@@ -13,6 +13,7 @@ the patient's age group) is the caller's choice.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,14 +25,14 @@ from knowledge.relevance import relevance
 from knowledge.results import Fact
 from knowledge.snapshot import StoreSnapshot
 
-SERVICE_NAMED, SERVICE_RELATED = 3.0, 1.0
-CONDITION_NAMED, CONDITION_RELATED = 2.0, 0.75
+SERVICE_NAMED, SERVICE_RELATED = 2.0, 1.0
+CONDITION_NAMED, CONDITION_RELATED = 1.0, 0.75
 # A fact about another condition than the one asked about ("skin cancer" asked, a melanoma fact).
 CONDITION_OTHER = -1.0
 ORGANIZATION_NAMED = 3.0
 UNIT_NAMED = 2.0  # a fact of the unit the question names, or of a unit it belongs to or contains
 HOSPITAL_NAMED = 0.5
-KIND_GIVEN = 2.5
+KIND_GIVEN = 3.5
 TOPIC_PRIOR = 1.5
 # Below this a fact shares no more with the question than a common word: it does not answer it.
 MIN_ANSWER_SCORE = 2.5
@@ -90,15 +91,30 @@ class FactAnswer:
 
 def topical_text(text: str) -> str:
     """The words of `text` to compare with the facts' words: an age cue blanked ("my 5 year old son" says
-    who, not what); a condition named in lay words by its name ("a low white cell count" -> leukopenia:
-    the page's word, and not "cell", which would pull in stem cells). Relations stay: "can my brother be
-    the donor?" asks about a sibling."""
+    who, not what), and the name of a unit or hospital (the candidates and `UNIT_NAMED` stand for it; its
+    words would favour the facts that repeat a unit's long name) unless the names are all the text says;
+    a condition named in lay words by its name ("a low white cell count" -> leukopenia: the page's word,
+    and not "cell", which would pull in stem cells). Relations stay: "can my brother be the donor?" asks
+    about a sibling."""
+    matches = get_matcher().find_all(text)
+    blanked = _replace_terms(text, matches, (AGE, CONDITION, UNIT, HOSPITAL))
+    if len([w for w in re.findall(r"[a-z]{3,}", blanked.casefold()) if w not in _FUNCTION_WORDS]) >= 2:
+        return blanked
+    return _replace_terms(text, matches, (AGE, CONDITION))
+
+
+_FUNCTION_WORDS = {"the", "and", "for", "what", "which", "where", "who", "how", "does", "are", "is", "was", "there",
+                   "this", "that", "with", "about", "tell", "please", "can", "you", "they", "their", "its"}
+
+
+def _replace_terms(text: str, matches, kinds: tuple[str, ...]) -> str:
+    """`text` with the matches of `kinds` replaced: a condition by its name, anything else by a space."""
     pieces, position = [], 0
-    for match in get_matcher().find_all(text):
-        if match.kind not in (AGE, CONDITION) or match.start < position:
+    for match in matches:
+        if match.kind not in kinds or match.start < position:
             continue
         pieces.append(text[position:match.start])
-        pieces.append(" " if match.kind == AGE else f" {match.name} ")
+        pieces.append(f" {match.name} " if match.kind == CONDITION else " ")
         position = match.end
     pieces.append(text[position:])
     return "".join(pieces)

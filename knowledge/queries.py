@@ -9,15 +9,14 @@ the store has no statement, answers say the pages do not say so; they never turn
 """
 from __future__ import annotations
 
-import math
 from collections import defaultdict
-from functools import lru_cache
 from typing import Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from knowledge.matcher import AGE, CONDITION, HOSPITAL, ORGANIZATION, RELATION, SERVICE, UNIT, get_matcher
+from knowledge.answering import rank_answers
+from knowledge.matcher import HOSPITAL, SERVICE, UNIT, get_matcher
 from knowledge.models import (
     CategoryRow,
     ConditionRow,
@@ -268,102 +267,12 @@ def service_availability(session: Session, service_text_or_id: str, hospital_or_
 # Search
 # --------------------------------------------------------------------------------------------------
 
-# Words that point at a topic without naming a service or condition ("phone", "school", "since").
-_TOPIC_KEYWORDS: dict[str, tuple[str, ...]] = {
-    "contact": ("phone", "call", "number", "contact", "telephone"),
-    "pediatric_support": ("school", "aid", "shelter", "stay", "money", "cost", "financial"),
-    "follow_up": ("checkup", "follow", "relapse", "after"),
-    "certification": ("certification", "certified", "esgo", "award"),
-    "volumes": ("how", "many", "number", "figure", "year"),
-    "about": ("founded", "established", "history", "first"),
-    "research": ("research", "study", "studies"),
-    "partner_departments": ("department", "departments", "collaborate", "partner"),
-}
-_RELATIVE_SCORE_FLOOR = 0.35
-
-
-@lru_cache(maxsize=4096)
-def _words(text: str) -> frozenset[str]:
-    """Content words of a text, normalised like the matcher's (cached: fact texts recur on every search)."""
-    return frozenset(w for w in get_matcher().normalised_words(text) if len(w) > 2 and w not in _STOP)
-
-
-_STOP = {"the", "and", "for", "with", "does", "what", "which", "who", "are", "has", "have", "can", "you", "your",
-         "our", "their", "there", "this", "that", "from", "about", "into", "any", "how", "was", "were", "will",
-         "his", "her", "she", "him", "they", "them", "its", "not", "but", "all", "out", "get", "tell", "know",
-         "want", "need", "please", "hospital", "center", "patient"}
-
-
 def search(session: Session, text: str, limit: int = 5) -> list[Fact]:
-    """The facts that best answer free text, best first, at most `limit`.
-
-    Scores come from what the matcher recognises (a fact linked to the service, condition, unit or
-    hospital named scores high; its broader and narrower kinds less) plus word overlap with the
-    fact and its source sentence, weighted by rarity. No internet, no model.
-    """
+    """The facts that best answer free text, best first, at most `limit`: the answer and the facts closely
+    related to it, ranked by `knowledge.answering` (nothing when no fact answers it). No internet, no model."""
     if limit <= 0 or not (text or "").strip():
         return []
-    snapshot = StoreSnapshot(session)
-    matches = get_matcher().find_all(text)
-    service_exact, service_near = set(), set()
-    for m in (m for m in matches if m.kind == SERVICE):
-        service_exact.add(m.id)
-        service_near.update(snapshot.service_descendants(m.id))
-        service_near.update(snapshot.service_ancestors(m.id))
-    condition_exact, condition_near = set(), set()
-    for m in (m for m in matches if m.kind == CONDITION):
-        lineage = snapshot.condition_lineage(m.id)
-        condition_exact.add(m.id)
-        condition_near.update(cid for kind, cid in lineage if kind == "condition")
-        # A category's generic condition shares its id ("blood_cancer"), so facts about the category match.
-        condition_near.update(cid for kind, cid in lineage if kind == "category" and cid != "cancer")
-    units = set()
-    for m in (m for m in matches if m.kind == UNIT):
-        units.update(snapshot.unit_descendants(m.id))
-    hospitals = {m.id for m in matches if m.kind == HOSPITAL}
-    for hospital_id in list(hospitals):
-        units.update(snapshot.hospital_units(hospital_id))
-    organizations = {m.id for m in matches if m.kind == ORGANIZATION}
-
-    # Words inside an age or relation cue ("my 5 year old son") say who the patient is, not what
-    # they ask about; "year" would otherwise pull in every yearly figure.
-    cue_spans = [(m.start, m.end) for m in matches if m.kind in (AGE, RELATION)]
-    topical_text = "".join(" " if any(a <= i < b for a, b in cue_spans) else ch for i, ch in enumerate(text))
-    query_words = _words(topical_text)
-    facts = snapshot.facts()
-    documents = {f.id: _words(f"{f.text} {f.source.sentence}") for f in facts}
-    frequency: dict[str, int] = defaultdict(int)
-    for words in documents.values():
-        for word in words:
-            frequency[word] += 1
-    total = len(facts)
-
-    scored: list[tuple[float, int, Fact]] = []
-    for position, fact in enumerate(facts):
-        score = 0.0
-        linked_services = snapshot.fact_services.get(fact.id, set())
-        linked_conditions = snapshot.fact_conditions.get(fact.id, set())
-        score += 4 * len(linked_services & service_exact) + 1.5 * len((linked_services & service_near) - service_exact)
-        score += 4 * len(linked_conditions & condition_exact) + 1.5 * len(
-            (linked_conditions & condition_near) - condition_exact)
-        if fact.unit and fact.unit.id in units:
-            score += 3
-        if fact.organization and fact.organization.id in organizations:
-            score += 3
-        for topic in fact.topics:
-            if query_words & set(_TOPIC_KEYWORDS.get(topic, ())) or topic in query_words:
-                score += 1.5
-        overlap = query_words & documents[fact.id]
-        score += sum(math.log(1 + total / frequency[w]) for w in overlap)
-        if score > 0 and (overlap or linked_services & service_near or linked_conditions & condition_near
-                          or (fact.unit and fact.unit.id in units) or fact.organization and fact.organization.id in organizations):
-            scored.append((score, position, fact))
-    scored.sort(key=lambda item: (-item[0], item[1]))
-    if not scored:
-        return []
-    # Far weaker matches than the best one are noise (a shared word like "care"), not answers.
-    floor = scored[0][0] * _RELATIVE_SCORE_FLOOR
-    return [fact for score, _position, fact in scored if score >= floor][:limit]
+    return rank_answers(session, text, facts_by_topic(session, None)).top(limit)
 
 
 # --------------------------------------------------------------------------------------------------

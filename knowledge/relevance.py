@@ -28,7 +28,7 @@ WIDENED: dict[str, str] = {
     "departments": "department division", "work": "collaborate cooperation", "together": "collaborate cooperation",
     "partners": "collaborate", "cooperate": "collaborate cooperation",
     "relapse": "relapse recurrence", "comes": "relapse", "back": "relapse",
-    "who": "performed by specialists", "does": "performed", "performs": "performed",
+    "who": "performed by specialists", "performs": "performed",
     "kids": "children", "child": "children", "school": "school hospital",
     "trial": "trials", "study": "trials", "studies": "trials",
     "parts": "fields", "consist": "fields", "consists": "fields", "made": "fields",
