@@ -9,8 +9,9 @@ from rasa_sdk import Tracker
 
 from actions.context import PatientCue, condition_text_for, latest_entity, patient_cue_in_message
 from actions.replies import source_line
+from messages import say
 from actions.store import StoreUnavailable, query_store
-from actions.topics import TOPIC_OF_SERVICE, TOPIC_TITLE
+from actions.topics import TOPIC_OF_SERVICE
 from knowledge.answering import FactAnswer, rank_answers
 from knowledge.matcher import get_matcher
 from knowledge.queries import Fact, HospitalRef, UnitRef, contacts, facts_by_topic, resolve_place, route_patient, unit_family
@@ -19,10 +20,6 @@ MAX_RELATED = 2  # facts shown under the one that answers the question
 MAX_TOPIC_FACTS = 4  # facts of a topic asked about in general ("tell me about CAR-T")
 # "Do they ...?", "Is there ...?", "Can I ...?": a question answered yes when the pages say so.
 YES_NO_QUESTION = re.compile(r"^(do|does|did|is|are|can|could|will|would|have|has)\b", re.IGNORECASE)
-NO_ANSWER = ("The hospitals' pages I have don't say anything about that{where}. An international coordinator can "
-             "answer it for you.")
-NO_FIGURE = ("The hospitals' pages I have give no figure for that. An international coordinator can answer it "
-             "for you.")
 # A second question in the same message: "and" (or "also") followed by a question word.
 SECOND_QUESTION = re.compile(r"\b(and|also|plus)\b[^.?!]*?\b(can|could|is|are|do|does|will|would|who|how|what|"
                              r"which|when|any)\b", re.IGNORECASE)
@@ -30,7 +27,14 @@ SECOND_QUESTION = re.compile(r"\b(and|also|plus)\b[^.?!]*?\b(can|could|is|are|do
 GENERIC_CONDITIONS = {"cancer"}
 # A message the classifier could not place is answered from the facts only above this score.
 CONFIDENT_ANSWER_SCORE = 4.0
-COORDINATOR_BUTTON = [{"title": "Talk to a coordinator", "payload": "/request_human"}]
+def coordinator_button() -> list[dict[str, str]]:
+    """The quick reply to a coordinator, under an answer the pages could not give."""
+    return [{"title": say("button.talk_to_coordinator"), "payload": "/request_human"}]
+
+
+def no_answer(place=None) -> str:
+    """The pages say nothing about it (at `place`), and a coordinator can answer."""
+    return say("answer.none_at", place=place_name(place)) if place else say("answer.none")
 
 
 def asked_text(tracker: Tracker) -> str:
@@ -77,7 +81,7 @@ def fact_line(fact: Fact) -> str:
     place = fact.unit.full_name if fact.unit else (fact.hospital.name if fact.hospital else
                                                    fact.organization.name if fact.organization else "")
     hospital = f", {fact.unit.hospital_name}" if fact.unit else ""
-    dated = f" (as of {fact.as_of})" if fact.as_of else ""
+    dated = " " + say("answer.as_of", date=fact.as_of) if fact.as_of else ""
     return f"{fact.text}{dated}" + (f" [{place}{hospital}]" if place else "")
 
 
@@ -101,7 +105,7 @@ def place_filter(place: HospitalRef | UnitRef | None) -> dict[str, str]:
 
 def place_name(place: HospitalRef | UnitRef | None) -> str:
     if isinstance(place, UnitRef):
-        return f"{place.full_name} ({place.hospital_name})"
+        return say("answer.place_unit", unit=place.full_name, hospital=place.hospital_name)
     return place.name if place else ""
 
 
@@ -149,7 +153,6 @@ def compose_topic_answer(session, topic: str | None, place, age_group: str | Non
     that asks for a kind of answer no fact gives (a year, a number, which departments, ...) is told the
     pages do not say. A general question about a topic ("tell me about CAR-T", a topic button) gets the
     topic's best facts."""
-    where = f" at {place_name(place)}" if place else ""
     if topic == "contact":
         return compose_contacts(session, place)
     facts = candidate_facts(session, place, age_group, units)
@@ -157,19 +160,20 @@ def compose_topic_answer(session, topic: str | None, place, age_group: str | Non
     chosen = answer.top(1 + MAX_RELATED)
     lines: list[str] = []
     if chosen:
-        lead = "Yes. " if yes_to(answer, chosen[0]) else ""
+        lead = say("answer.yes") + " " if yes_to(answer, chosen[0]) else ""
         lines.append(lead + fact_line(chosen[0]))
         if len(chosen) > 1:
-            lines += ["", "Related, from the same pages:", *(f"- {fact_line(fact)}" for fact in chosen[1:])]
+            lines += ["", say("answer.related"), *(f"- {fact_line(fact)}" for fact in chosen[1:])]
     elif topic is not None and not answer.question.kinds:
         ranked = [item.fact for item in answer.ranked if topic in item.fact.topics] or topic_facts(facts, topic)
         chosen = ranked[:MAX_TOPIC_FACTS]
         if chosen:
-            title = TOPIC_TITLE.get(topic, topic.replace("_", " "))
-            lines.append(f"Here is what the hospitals' pages say about {title}{where}:")
+            title = say(f"topic_title.{topic}")
+            lines.append(say("answer.topic_lead_at", title=title, place=place_name(place)) if place
+                         else say("answer.topic_lead", title=title))
             lines += [f"- {fact_line(fact)}" for fact in chosen]
     if not lines:
-        return NO_ANSWER.format(where=where), [], []
+        return no_answer(place), [], []
     files = [fact.source.file for fact in chosen]
     lines += ["", source_line(files)]
     return "\n".join(lines), [fact.unit.id for fact in chosen if fact.unit], files
@@ -185,10 +189,8 @@ def compose_contacts(session, place) -> tuple[str, list[str], list[str]]:
         lines.append(f"- {contact.label}: {contact.value} [{owner}]{note}")
         files.append(contact.source.file)
     if not lines:
-        where = f" at {place_name(place)}" if place else ""
-        return NO_ANSWER.format(where=where), [], []
-    lines = ["The contact details the pages give:", *lines,
-             "You can also send a referral inquiry here, and an international coordinator will answer it.",
+        return no_answer(place), [], []
+    lines = [say("contact.lead"), *lines, say("contact.inquiry"),
              "", source_line(files)]
     return "\n".join(lines), [], files
 

@@ -9,21 +9,22 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import condition_text_for, latest_entity, patient_cue, patient_cue_in_message, patient_slots
 from actions.fact_answers import (
-    COORDINATOR_BUTTON,
     MAX_RELATED,
-    NO_FIGURE,
     asked_text,
     candidate_facts,
     compose_topic_answer,
+    coordinator_button,
     fact_line,
     patient_units,
     place_in_message,
+    place_name,
 )
 from actions.routing import asks_where_to_go, route_and_answer
-from actions.replies import STORE_DOWN, bullet_list, send_meta, source_line
+from actions.replies import bullet_list, send_meta, source_line, store_down
 from actions.store import StoreUnavailable, query_store
 from actions.topics import SERVICE_OF_TOPIC, TOPIC_OF_INTENT
 from knowledge.answering import rank_answers
+from messages import say
 from knowledge.queries import service_availability
 
 
@@ -46,9 +47,9 @@ class ActionAnswerTopic(Action):
                 return (place, *compose_topic_answer(session, topic, place, cue.age_group, asked_text(tracker), units))
             place, text, unit_ids, files = query_store(work)
         except StoreUnavailable:
-            dispatcher.utter_message(text=STORE_DOWN)
+            dispatcher.utter_message(text=store_down())
             return []
-        dispatcher.utter_message(text=text, buttons=[] if files else COORDINATOR_BUTTON)
+        dispatcher.utter_message(text=text, buttons=[] if files else coordinator_button())
         send_meta(dispatcher, intent, topic=topic, unit_ids=unit_ids, sources=files, declined=not files)
         remembered = [SlotSet(k, v) for k, v in patient_slots(cue).items()
                       if cue.known and (v is not None or k != "relation")]
@@ -82,14 +83,14 @@ class ActionAnswerFigures(Action):
         try:
             figures = query_store(work)
         except StoreUnavailable:
-            dispatcher.utter_message(text=STORE_DOWN)
+            dispatcher.utter_message(text=store_down())
             return []
         if not figures:
-            dispatcher.utter_message(text=NO_FIGURE, buttons=COORDINATOR_BUTTON)
+            dispatcher.utter_message(text=say("answer.no_figure"), buttons=coordinator_button())
             send_meta(dispatcher, intent, topic="volumes", declined=True)
             return []
         files = [fact.source.file for fact in figures]
-        related = ["", "Related, from the same pages:", bullet_list(fact_line(f) for f in figures[1:])] if figures[1:] else []
+        related = ["", say("answer.related"), bullet_list(fact_line(f) for f in figures[1:])] if figures[1:] else []
         dispatcher.utter_message(text="\n".join([fact_line(figures[0]), *related, "", source_line(files)]))
         send_meta(dispatcher, intent, topic="volumes", sources=files,
                   unit_ids=[f.unit.id for f in figures if f.unit])
@@ -107,8 +108,7 @@ class ActionAnswerAvailability(Action):
         service = latest_entity(tracker, "service") or tracker.get_slot("service")
         text = tracker.latest_message.get("text") or ""
         if not service:
-            dispatcher.utter_message(text="Which treatment or service do you mean? For example CAR-T, a stem-cell "
-                                          "transplant, Mohs surgery or clinical trials.")
+            dispatcher.utter_message(text=say("availability.which_service"))
             send_meta(dispatcher, intent, topic=None)
             return []
 
@@ -120,18 +120,18 @@ class ActionAnswerAvailability(Action):
         try:
             answer = query_store(work)
         except StoreUnavailable:
-            dispatcher.utter_message(text=STORE_DOWN)
+            dispatcher.utter_message(text=store_down())
             return []
         if answer.status == "unknown_place":
-            places = "; ".join(dict.fromkeys(f"{o.unit.full_name} ({o.unit.hospital_name})" for o in answer.related))
-            message = (f"Which hospital do you mean? The pages mention {answer.service.name} at: {places}."
-                       if places else "Which hospital do you mean?")
+            places = "; ".join(dict.fromkeys(place_name(o.unit) for o in answer.related))
+            message = (say("availability.which_hospital_named", service=answer.service.name, places=places)
+                       if places else say("availability.which_hospital"))
             dispatcher.utter_message(text=message)
             send_meta(dispatcher, intent, topic="availability")
             return []
         files = [o.source.file for o in (*answer.offerings, *answer.related)]
         unit_ids = [o.unit.id for o in answer.offerings]
-        buttons = [] if answer.offered else COORDINATOR_BUTTON
+        buttons = [] if answer.offered else coordinator_button()
         dispatcher.utter_message(text=answer.explanation + ("\n\n" + source_line(files) if files else ""), buttons=buttons)
         send_meta(dispatcher, intent, topic="availability", unit_ids=unit_ids, sources=files)
         events: list[EventType] = []

@@ -11,29 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.replies import send_meta
 from actions.safety import ActionOfferTopics
 from knowledge.not_in_pages import kind_not_in_pages
-
-# What the patient asked about, as the answer names it (ids from knowledge/vocabulary/not_in_pages.yml).
-KIND_PHRASE: dict[str, str] = {
-    "cost": "prices or the cost of treatment",
-    "waiting_time": "waiting times or how soon treatment can start",
-    "outcomes": "success rates, survival rates or other treatment results",
-    "insurance": "insurance or how treatment is paid for",
-    "doctors": "individual doctors, their names or who heads a unit",
-    "address": "the hospitals' street addresses or how to get there",
-    "visa": "visas or entry to Korea",
-    "accommodation_cost": "the cost of accommodation",
-    "parking": "parking",
-    "interpreters": "interpreters or translation",
-    "opening_hours": "opening hours",
-    "hospital_stay": "how long patients stay in hospital",
-    "beds": "the number of beds",
-    "food": "food and meals in the hospital",
-    "transport": "airport pick-up or transport to the hospital",
-}
-NOT_IN_PAGES_TEXT = ("The hospitals' pages I answer from give no information on {phrase}, so I can't tell you "
-                     "that. The international coordinators can: they answer questions like this for "
-                     "patients who send them an inquiry.")
-
+from messages import say
 
 class ActionAnswerNotInPages(Action):
     """"The pages don't say", and a coordinator; the topic buttons if no known kind was asked after all
@@ -46,9 +24,10 @@ class ActionAnswerNotInPages(Action):
         kind = kind_not_in_pages(tracker.latest_message.get("text") or "")
         if kind is None:
             return await ActionOfferTopics().run(dispatcher, tracker, domain)
-        dispatcher.utter_message(text=NOT_IN_PAGES_TEXT.format(phrase=KIND_PHRASE[kind]), buttons=[
-            {"title": "Send an inquiry to a coordinator", "payload": "/request_referral"},
-            {"title": "Contact the coordinators", "payload": "/request_human"},
+        # what the patient asked about, as the answer names it: messages not_in_pages.kind.<id>
+        dispatcher.utter_message(text=say("not_in_pages.answer", phrase=say(f"not_in_pages.kind.{kind}")), buttons=[
+            {"title": say("button.send_inquiry_to_coordinator"), "payload": "/request_referral"},
+            {"title": say("button.contact_coordinators"), "payload": "/request_human"},
         ])
         send_meta(dispatcher, tracker.latest_message.get("intent"), topic=f"not_in_pages:{kind}")
         return []

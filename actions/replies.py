@@ -7,32 +7,33 @@ from typing import Any
 
 from rasa_sdk.executor import CollectingDispatcher
 
-STORE_DOWN = "I'm sorry, I can't look that up right now. Please try again in a moment."
+from messages import say
 
-# Patient-friendly titles of the intents the fallback may offer as quick replies.
-TOPIC_BUTTONS: dict[str, str] = {
-    "ask_route": "Which department should I contact?",
-    "ask_transplant": "Stem-cell transplants",
-    "ask_car_t": "CAR-T cell therapy",
-    "ask_clinical_trials": "Clinical trials",
-    "ask_targeted_therapy": "Targeted and immuno-oncology treatment",
-    "ask_chemo_radiation": "Chemotherapy and radiation",
-    "ask_skin_biopsy": "Skin biopsy",
-    "ask_mohs_surgery": "Mohs surgery",
-    "ask_melanoma": "Melanoma care",
-    "ask_skin_side_effects": "Skin problems from cancer treatment",
-    "ask_ovarian_surgery": "Ovarian cancer surgery",
-    "ask_certification": "Certifications",
-    "ask_pediatric_support": "Support for children and families",
-    "ask_palliative_care": "Palliative care",
-    "ask_team": "Multidisciplinary teams",
-    "ask_follow_up": "Follow-up care after treatment",
-    "ask_contact": "Contacting the hospitals",
-    "ask_about_hospital": "About the hospitals",
-    "request_human": "Talk to a coordinator",
-    "request_referral": "Send a referral inquiry",
-    "ask_capabilities": "What can you help with?",
-}
+
+# The intents the fallback may offer as quick replies (titles: messages, topic_button.<intent>).
+TOPIC_BUTTONS: tuple[str, ...] = (
+    "ask_route",
+    "ask_transplant",
+    "ask_car_t",
+    "ask_clinical_trials",
+    "ask_targeted_therapy",
+    "ask_chemo_radiation",
+    "ask_skin_biopsy",
+    "ask_mohs_surgery",
+    "ask_melanoma",
+    "ask_skin_side_effects",
+    "ask_ovarian_surgery",
+    "ask_certification",
+    "ask_pediatric_support",
+    "ask_palliative_care",
+    "ask_team",
+    "ask_follow_up",
+    "ask_contact",
+    "ask_about_hospital",
+    "request_human",
+    "request_referral",
+    "ask_capabilities",
+)
 
 
 def source_line(files: Iterable[str]) -> str:
@@ -40,7 +41,19 @@ def source_line(files: Iterable[str]) -> str:
     unique = list(dict.fromkeys(files))
     if not unique:
         return ""
-    return ("Source: " if len(unique) == 1 else "Sources: ") + ", ".join(unique)
+    if len(unique) == 1:
+        return say("answer.sources.one", files=unique[0])
+    return say("answer.sources.many", files=", ".join(unique))
+
+
+def store_down() -> str:
+    """The apology when the knowledge store cannot be read."""
+    return say("store.down")
+
+
+def topic_button(intent: str) -> str:
+    """The quick-reply title of a topic the fallback may offer."""
+    return say(f"topic_button.{intent}")
 
 
 def bullet_list(lines: Iterable[str]) -> str:

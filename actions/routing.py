@@ -16,30 +16,27 @@ from actions.fact_answers import (
     compose_topic_answer,
     second_question,
 )
-from actions.replies import STORE_DOWN, bullet_list, send_meta, source_line
+from actions.replies import bullet_list, send_meta, source_line, store_down
 from actions.store import StoreUnavailable, query_store
 from knowledge.queries import Route, RoutingResult, route_patient, unit_family
+from messages import say
 
-AGE_GROUP_LABEL = {"child": "children and teenagers", "adult": "adults", None: "all ages"}
-ASK_CONDITION = ("Which condition or diagnosis is it about? You can write it in your own words, for example "
-                 "\"leukemia\", \"a spot on the skin\" or \"ovarian cancer\".")
-ASK_AGE_GROUP = ("The right unit depends on the patient's age. Is the patient a child or teenager (under 18), "
-                 "or an adult?")
-AGE_GROUP_BUTTONS = [
-    {"title": "A child or teenager", "payload": '/inform_patient{"age_group": "child"}'},
-    {"title": "An adult", "payload": '/inform_patient{"age_group": "adult"}'},
-]
-REFERRAL_BUTTONS = [
-    {"title": "Send a referral inquiry", "payload": "/request_referral"},
-    {"title": "Talk to a coordinator", "payload": "/request_human"},
-]
+def age_group_buttons() -> list[dict[str, str]]:
+    """Quick replies that say whether the patient is a child or an adult."""
+    return [{"title": say("button.child"), "payload": '/inform_patient{"age_group": "child"}'},
+            {"title": say("button.adult"), "payload": '/inform_patient{"age_group": "adult"}'}]
+
+
+def referral_buttons() -> list[dict[str, str]]:
+    """Quick replies to send an inquiry or reach a coordinator."""
+    return [{"title": say("button.send_inquiry"), "payload": "/request_referral"},
+            {"title": say("button.talk_to_coordinator"), "payload": "/request_human"}]
 
 
 # "Where should he go?", "which clinic?", "who treats her?": the message asks for a unit.
 WHERE_TO_GO = re.compile(r"\bwhere (should|can|could|to|do|shall|must|would)\b|\bwhich (department|clinic|hospital|"
                          r"unit|doctor|center|centre|division)\b|\bwho (treats|should|can treat|will treat|would treat)\b|"
                          r"\bwhere to (go|treat)\b|\bwho should (i|we) contact\b", re.IGNORECASE)
-OFFER_REFERRAL = "Would you like to send a referral inquiry to the international coordinators?"
 
 
 def asks_where_to_go(tracker: Tracker) -> bool:
@@ -51,7 +48,7 @@ def asks_where_to_go(tracker: Tracker) -> bool:
 
 def describe_route(route: Route) -> str:
     unit = route.unit
-    group = f" ({AGE_GROUP_LABEL[route.age_group]})" if route.age_group else ""
+    group = f" ({say(f'route.age_group.{route.age_group}')})" if route.age_group else ""
     return f"**{unit.full_name}**, {unit.hospital_name}{group}: {route.reason}"
 
 
@@ -74,7 +71,7 @@ def route_and_answer(dispatcher: CollectingDispatcher, tracker: Tracker, conditi
     try:
         result = query_store(lambda session: route_patient(session, condition_text, age=cue.age, is_child=cue.is_child))
     except StoreUnavailable:
-        dispatcher.utter_message(text=STORE_DOWN)
+        dispatcher.utter_message(text=store_down())
         return []
     remembered_cue = PatientCue(age=result.age if result.age is not None else cue.age,
                                 is_child=cue.is_child if result.age_group is None else result.age_group == "child",
@@ -82,13 +79,12 @@ def route_and_answer(dispatcher: CollectingDispatcher, tracker: Tracker, conditi
     events: list[EventType] = [SlotSet(k, v) for k, v in patient_slots(remembered_cue).items()]
 
     if not result.in_scope:
-        dispatcher.utter_message(text=f"{result.explanation}\n\nIf you'd like, an international coordinator can "
-                                      "tell you whether the hospitals can help with something else.",
-                                 buttons=REFERRAL_BUTTONS[1:])
+        dispatcher.utter_message(text=f"{result.explanation}\n\n{say('route.out_of_scope_coordinator')}",
+                                 buttons=referral_buttons()[1:])
         send_meta(dispatcher, intent, topic="route", declined=True)
         return [*events, SlotSet("condition", None), SlotSet("routed_unit_ids", [])]
     if not result.routes:
-        dispatcher.utter_message(text=ASK_CONDITION)
+        dispatcher.utter_message(text=say("route.ask_condition"))
         send_meta(dispatcher, intent, topic="route")
         return events
 
@@ -104,17 +100,17 @@ def route_and_answer(dispatcher: CollectingDispatcher, tracker: Tracker, conditi
         if second:
             dispatcher.utter_message(text=second[0])
             files = [*files, *second[1]]
-        dispatcher.utter_message(text=ASK_AGE_GROUP, buttons=AGE_GROUP_BUTTONS)
+        dispatcher.utter_message(text=say("route.ask_age_group"), buttons=age_group_buttons())
         send_meta(dispatcher, intent, topic="route", unit_ids=unit_ids, sources=files, needs_age_group=True)
         return events
     second = second_answer(tracker, unit_ids, remembered_cue.age_group)
     if second:  # "where should he go, and can he join a trial?": the route, then that unit's answer
         dispatcher.utter_message(text=text)
         dispatcher.utter_message(text=second[0])
-        dispatcher.utter_message(text=OFFER_REFERRAL, buttons=REFERRAL_BUTTONS)
+        dispatcher.utter_message(text=say("route.offer_referral"), buttons=referral_buttons())
         files = [*files, *second[1]]
     else:
-        dispatcher.utter_message(text=f"{text}\n\n{OFFER_REFERRAL}", buttons=REFERRAL_BUTTONS)
+        dispatcher.utter_message(text=f"{text}\n\n{say('route.offer_referral')}", buttons=referral_buttons())
     send_meta(dispatcher, intent, topic="route", unit_ids=unit_ids, sources=files)
     return events
 
@@ -145,7 +141,7 @@ class ActionRoutePatient(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         condition_text = condition_text_for(tracker)
         if not condition_text:
-            dispatcher.utter_message(text=ASK_CONDITION)
+            dispatcher.utter_message(text=say("route.ask_condition"))
             send_meta(dispatcher, tracker.latest_message.get("intent"), topic="route")
             return []
         cue = patient_cue(tracker)
@@ -175,7 +171,7 @@ class ActionHandlePatientInfo(Action):
         condition = condition_text_for(tracker) if latest_entity(tracker, "condition") else tracker.get_slot("condition")
         if condition:
             return route_and_answer(dispatcher, tracker, condition, cue)
-        dispatcher.utter_message(text=ASK_CONDITION)
+        dispatcher.utter_message(text=say("route.ask_condition"))
         send_meta(dispatcher, tracker.latest_message.get("intent"), topic="route")
         return [SlotSet(k, v) for k, v in patient_slots(cue).items()]
 
@@ -198,11 +194,9 @@ class ActionRefuseDiagnosis(Action):
                 result = None
         if result is not None and result.in_scope and result.routes:
             text, unit_ids, files = render_routing(result)
-            dispatcher.utter_message(text=f"The unit that can help:\n{text}", buttons=REFERRAL_BUTTONS)
+            dispatcher.utter_message(text=f"{say('route.unit_that_can_help')}\n{text}", buttons=referral_buttons())
             send_meta(dispatcher, intent, topic="route", unit_ids=unit_ids, sources=files)
             return [SlotSet("routed_unit_ids", unit_ids), SlotSet("last_topic", "route")]
-        dispatcher.utter_message(text="If you tell me the diagnosis or the condition you are worried about, I can tell "
-                                      "you which unit to contact, or an international coordinator can help.",
-                                 buttons=REFERRAL_BUTTONS)
+        dispatcher.utter_message(text=say("route.tell_condition"), buttons=referral_buttons())
         send_meta(dispatcher, intent, topic="route")
         return []

@@ -8,12 +8,12 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import condition_text_for, latest_entity, patient_cue
-from actions.replies import TOPIC_BUTTONS, send_meta, source_line
-from actions.fact_answers import asked_text, confident_answer
+from actions.replies import TOPIC_BUTTONS, send_meta, source_line, topic_button
+from actions.fact_answers import confident_answer
 from actions.routing import asks_where_to_go, route_and_answer
 from actions.store import StoreUnavailable, query_store
 from knowledge.queries import contacts
-from knowledge.question import read_question
+from messages import say
 
 # Intents never offered as a guess: they are not topics a patient picks from a list.
 NOT_OFFERED = {"nlu_fallback", "out_of_scope", "greet", "goodbye", "thank", "affirm", "deny", "stop",
@@ -55,13 +55,12 @@ class ActionOfferCoordinator(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         contact_text, files = coordinator_contact_text()
-        text = ("I can pass your question to the hospitals' international coordinators: send a referral inquiry here "
-                "and they will answer it; you can check its status in this chat with the reference number.")
+        text = say("coordinator.offer")
         if contact_text:
-            text += f"\n\nYou can also phone:\n{contact_text}\n\n{source_line(files)}"
+            text += f"\n\n{say('coordinator.phone')}\n{contact_text}\n\n{source_line(files)}"
         dispatcher.utter_message(text=text, buttons=[
-            {"title": "Send a referral inquiry", "payload": "/request_referral"},
-            {"title": "No, thanks", "payload": "/deny"},
+            {"title": say("button.send_inquiry"), "payload": "/request_referral"},
+            {"title": say("button.no_thanks"), "payload": "/deny"},
         ])
         send_meta(dispatcher, tracker.latest_message.get("intent"), topic="contact", sources=files)
         return []
@@ -74,10 +73,9 @@ class ActionDeclineOutOfScope(Action):
         return "action_decline_out_of_scope"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        dispatcher.utter_message(text="If you'd like a person to look at your question, the international "
-                                      "coordinators can help.", buttons=[
-            {"title": "Talk to a coordinator", "payload": "/request_human"},
-            {"title": "What can you help with?", "payload": "/ask_capabilities"},
+        dispatcher.utter_message(text=say("decline.coordinator"), buttons=[
+            {"title": say("button.talk_to_coordinator"), "payload": "/request_human"},
+            {"title": say("button.what_can_you_do"), "payload": "/ask_capabilities"},
         ])
         send_meta(dispatcher, tracker.latest_message.get("intent"), declined=True)
         return []
@@ -96,12 +94,12 @@ class ActionOfferTopics(Action):
         likely = [entry["name"] for entry in ranking if entry.get("name") in TOPIC_BUTTONS
                   and entry.get("name") not in NOT_OFFERED][:3]
         offers = likely + [name for name in DEFAULT_OFFERS if name not in likely]
-        buttons = [{"title": TOPIC_BUTTONS.get(name, "What can you help with?"), "payload": f"/{name}"}
+        buttons = [{"title": topic_button(name), "payload": f"/{name}"}
                    for name in offers[:4]]
         condition = latest_entity(tracker, "condition")
-        if condition and (asks_where_to_go(tracker) or not read_question(asked_text(tracker)).kinds):
+        if condition and asks_where_to_go(tracker):
             events = route_and_answer(dispatcher, tracker, condition_text_for(tracker), patient_cue(tracker))
-            dispatcher.utter_message(text="If you meant something else, choose a topic:", buttons=buttons)
+            dispatcher.utter_message(text=say("fallback.something_else"), buttons=buttons)
             return events
         answered = confident_answer(tracker)
         if answered is not None:  # the classifier was unsure, the store's facts are not
@@ -111,8 +109,8 @@ class ActionOfferTopics(Action):
             return []
         if condition:
             events = route_and_answer(dispatcher, tracker, condition_text_for(tracker), patient_cue(tracker))
-            dispatcher.utter_message(text="If you meant something else, choose a topic:", buttons=buttons)
+            dispatcher.utter_message(text=say("fallback.something_else"), buttons=buttons)
             return events
-        dispatcher.utter_message(text="I'm not sure I understood. Did you mean one of these?", buttons=buttons)
+        dispatcher.utter_message(text=say("fallback.not_understood"), buttons=buttons)
         send_meta(dispatcher, tracker.latest_message.get("intent"), declined=True)
         return []

@@ -1,5 +1,6 @@
 """The topics patients ask about, as the actions know them: which intent asks about which topic of the
-knowledge store, the service each topic is about, and the topic's title in an answer."""
+knowledge store, and the service each topic is about. A topic's title in an answer is the message
+`topic_title.<topic>` (messages/)."""
 from __future__ import annotations
 
 # Which knowledge-store topic answers which intent, and the service a follow-up such as
@@ -38,26 +39,6 @@ SERVICE_OF_TOPIC: dict[str, str] = {
     "palliative_care": "palliative_care",
     "multidisciplinary_team": "multidisciplinary_care",
     "follow_up": "follow_up_care",
-}
-TOPIC_TITLE: dict[str, str] = {
-    "transplant": "stem-cell transplants",
-    "car_t": "CAR-T cell therapy",
-    "clinical_trials": "clinical trials",
-    "targeted_therapy": "targeted, genomics-based and immuno-oncology treatment",
-    "chemotherapy_radiation": "chemotherapy and radiation therapy",
-    "skin_biopsy": "skin biopsy",
-    "mohs_surgery": "Mohs surgery and skin cancer surgery",
-    "melanoma": "melanoma care",
-    "skin_side_effects": "skin problems caused by cancer treatment",
-    "ovarian_surgery": "ovarian cancer surgery",
-    "certification": "certifications",
-    "pediatric_support": "support for children with cancer and their families",
-    "palliative_care": "palliative care",
-    "multidisciplinary_team": "multidisciplinary teams",
-    "follow_up": "follow-up care after treatment",
-    "contact": "contacting the hospitals",
-    "about": "the hospitals' cancer units",
-    "volumes": "figures",
 }
 # The topic of a service named in a second question beside a route ("... and can he join a trial?").
 TOPIC_OF_SERVICE: dict[str, str] = {

@@ -1,0 +1,47 @@
+"""Every sentence the bot says, by message id.
+
+One gettext catalog per language (`locales/<locale>/LC_MESSAGES/bot.po`, read with Babel), English the
+source: the code passes a message id and its parameters, and the words are made here, at the edge, so
+that a language is a catalog and not a code change. `say("route.ask_condition")`; a parameter is written
+`{name}` in the catalog and passed by name: `say("answer.none", where=" at SNUH")`.
+"""
+from __future__ import annotations
+
+import string
+from functools import lru_cache
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+DOMAIN = "bot"
+SOURCE_LOCALE = "en"
+
+
+class UnknownMessage(KeyError):
+    """A message id that no catalog holds (a typo in the code, or a catalog entry removed)."""
+
+
+@lru_cache(maxsize=None)
+def catalog(locale: str = SOURCE_LOCALE) -> dict[str, str]:
+    """The messages of `locale` by id (empty when the locale has no catalog)."""
+    path = LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not path.exists():
+        return {}
+    with path.open("rb") as handle:
+        entries = read_po(handle, locale=locale)
+    return {str(message.id): str(message.string) for message in entries if message.id and message.string}
+
+
+def say(message_id: str, locale: str = SOURCE_LOCALE, **params: object) -> str:
+    """The text of `message_id` in `locale` (English where that catalog lacks it), with `params` filled in."""
+    text = catalog(locale).get(message_id) or catalog(SOURCE_LOCALE).get(message_id)
+    if text is None:
+        raise UnknownMessage(message_id)
+    return text.format(**params) if params else text
+
+
+def placeholders(message_id: str, locale: str = SOURCE_LOCALE) -> set[str]:
+    """The names of the parameters a message takes."""
+    text = catalog(locale).get(message_id) or ""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}

@@ -1,0 +1,72 @@
+"""The message catalog: every id the code says exists, every message is said somewhere, and the
+parameters of each message are the ones its callers fill in."""
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from actions.replies import TOPIC_BUTTONS
+from actions.topics import TOPIC_OF_INTENT
+from knowledge.not_in_pages import unanswered_kinds
+from messages import UnknownMessage, catalog, placeholders, say
+
+PROJECT = Path(__file__).resolve().parents[2]
+CODE_DIRS = ("actions", "messages", "server", "console", "notifications", "referrals")
+# ids made from a prefix and a value the code knows (a topic, an intent, a kind, an age group)
+DYNAMIC_PREFIXES = ("topic_button.", "topic_title.", "not_in_pages.kind.", "route.age_group.")
+
+
+def say_calls() -> list[tuple[str, str | None, set[str]]]:
+    """(file, literal message id or None for an f-string, keyword parameters) of every say(...) call."""
+    calls = []
+    for directory in CODE_DIRS:
+        for path in (PROJECT / directory).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "say" and node.args:
+                    first = node.args[0]
+                    literal = first.value if isinstance(first, ast.Constant) else None
+                    keywords = {k.arg for k in node.keywords if k.arg and k.arg != "locale"}
+                    calls.append((str(path.relative_to(PROJECT)), literal, keywords))
+    return calls
+
+
+def test_every_literal_id_exists_and_gets_exactly_its_parameters():
+    calls = [call for call in say_calls() if call[1] is not None]
+    assert len(calls) > 30  # the scan finds the calls (a broken scan would pass vacuously)
+    for path, message_id, keywords in calls:
+        assert message_id in catalog(), (path, message_id)
+        assert keywords == placeholders(message_id), (path, message_id, keywords)
+
+
+def test_every_message_is_said_somewhere():
+    literal = {message_id for _, message_id, _ in say_calls() if message_id}
+    unused = [m for m in catalog() if m not in literal and not m.startswith(DYNAMIC_PREFIXES)]
+    assert not unused, unused
+
+
+def test_every_dynamic_id_the_code_can_make_exists():
+    ids = set(catalog())
+    assert {f"topic_button.{intent}" for intent in TOPIC_BUTTONS} <= ids
+    assert {f"topic_title.{topic}" for topic in TOPIC_OF_INTENT.values()} <= ids
+    assert {f"not_in_pages.kind.{kind.id}" for kind in unanswered_kinds()} <= ids
+    assert {"route.age_group.child", "route.age_group.adult"} <= ids
+
+
+def test_messages_are_complete_sentences_with_well_formed_parameters():
+    for message_id, text in catalog().items():
+        assert text.strip() == text and text, message_id
+        assert all(re.fullmatch(r"[a-z_]+", name) for name in placeholders(message_id)), message_id
+
+
+def test_an_unknown_id_is_an_error_not_an_empty_reply():
+    with pytest.raises(UnknownMessage):
+        say("no.such.message")
+
+
+def test_parameters_are_filled_in_and_a_missing_locale_falls_back_to_english():
+    assert say("answer.as_of", date="2021-10-08") == "(as of 2021-10-08)"
+    assert say("answer.as_of", locale="xx", date="2021-10-08") == "(as of 2021-10-08)"
+    assert catalog("xx") == {}
