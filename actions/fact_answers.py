@@ -9,12 +9,21 @@ from rasa_sdk import Tracker
 
 from actions.context import PatientCue, condition_text_for, latest_entity, patient_cue_in_message
 from actions.replies import source_line
-from messages import say
 from actions.store import StoreUnavailable, query_store
-from actions.topics import TOPIC_OF_SERVICE
+from actions.topics import TOPIC_OF_SERVICE, topic_family
 from knowledge.answering import FactAnswer, rank_answers
 from knowledge.matcher import get_matcher
-from knowledge.queries import Fact, HospitalRef, UnitRef, contacts, facts_by_topic, resolve_place, route_patient, unit_family
+from knowledge.queries import (
+    Fact,
+    HospitalRef,
+    UnitRef,
+    contacts,
+    facts_by_topic,
+    resolve_place,
+    route_patient,
+    unit_family,
+)
+from messages import say
 
 MAX_RELATED = 2  # facts shown under the one that answers the question
 MAX_TOPIC_FACTS = 4  # facts of a topic asked about in general ("tell me about CAR-T")
@@ -27,6 +36,8 @@ SECOND_QUESTION = re.compile(r"\b(and|also|plus)\b[^.?!]*?\b(can|could|is|are|do
 GENERIC_CONDITIONS = {"cancer"}
 # A message the classifier could not place is answered from the facts only above this score.
 CONFIDENT_ANSWER_SCORE = 4.0
+
+
 def coordinator_button() -> list[dict[str, str]]:
     """The quick reply to a coordinator, under an answer the pages could not give."""
     return [{"title": say("button.talk_to_coordinator"), "payload": "/request_human"}]
@@ -131,7 +142,7 @@ def candidate_facts(session, place, age_group: str | None = None, units: set[str
 def topic_facts(facts: list[Fact], topic: str) -> list[Fact]:
     """Those of `facts` under `topic` (a team question also reads the partner departments, a question
     about a unit its research)."""
-    wanted = {topic, *{"multidisciplinary_team": ("partner_departments",), "about": ("research",)}.get(topic, ())}
+    wanted = set(topic_family(topic))
     return [fact for fact in facts if wanted & set(fact.topics)]
 
 
@@ -156,7 +167,7 @@ def compose_topic_answer(session, topic: str | None, place, age_group: str | Non
     if topic == "contact":
         return compose_contacts(session, place)
     facts = candidate_facts(session, place, age_group, units)
-    answer = rank_answers(session, question, facts, topic, subject)
+    answer = rank_answers(session, question, facts, topic_family(topic), subject)
     chosen = answer.top(1 + MAX_RELATED)
     lines: list[str] = []
     if chosen:
@@ -165,7 +176,8 @@ def compose_topic_answer(session, topic: str | None, place, age_group: str | Non
         if len(chosen) > 1:
             lines += ["", say("answer.related"), *(f"- {fact_line(fact)}" for fact in chosen[1:])]
     elif topic is not None and not answer.question.kinds:
-        ranked = [item.fact for item in answer.ranked if topic in item.fact.topics] or topic_facts(facts, topic)
+        ranked = [item.fact for item in answer.ranked if set(topic_family(topic)) & set(item.fact.topics)] \
+            or topic_facts(facts, topic)
         chosen = ranked[:MAX_TOPIC_FACTS]
         if chosen:
             title = say(f"topic_title.{topic}")

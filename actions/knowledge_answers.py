@@ -77,8 +77,8 @@ class ActionAnswerFigures(Action):
             if topic and topic != "route":
                 # "how many of those?": the figures of the topic in context, the question's words first
                 in_topic = [f for f in figures if topic in f.topics]
-                return rank_answers(session, question, in_topic, topic).top(1 + MAX_RELATED) or in_topic[:1 + MAX_RELATED]
-            return rank_answers(session, question, figures, "volumes").top(1 + MAX_RELATED)
+                return rank_answers(session, question, in_topic, (topic,)).top(1 + MAX_RELATED) or in_topic[:1 + MAX_RELATED]
+            return rank_answers(session, question, figures, ("volumes",)).top(1 + MAX_RELATED)
 
         try:
             figures = query_store(work)

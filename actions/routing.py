@@ -35,7 +35,7 @@ def referral_buttons() -> list[dict[str, str]]:
 
 # "Where should he go?", "which clinic?", "who treats her?": the message asks for a unit.
 WHERE_TO_GO = re.compile(r"\bwhere (should|can|could|to|do|shall|must|would)\b|\bwhich (department|clinic|hospital|"
-                         r"unit|doctor|center|centre|division)\b|\bwho (treats|should|can treat|will treat|would treat)\b|"
+                         r"unit|center|centre|division)\b|\bwho (treats|should|can treat|will treat|would treat)\b|"
                          r"\bwhere to (go|treat)\b|\bwho should (i|we) contact\b", re.IGNORECASE)
 
 

@@ -40,6 +40,19 @@ SERVICE_OF_TOPIC: dict[str, str] = {
     "multidisciplinary_team": "multidisciplinary_care",
     "follow_up": "follow_up_care",
 }
+# Topics whose facts also answer a question filed under a topic ("what do they research?" is a question
+# about the unit). Which departments a unit works with is a kind of answer (knowledge/question.py), not a
+# topic's prior: as a prior it would put the partner list before "a team of specialists decides".
+RELATED_TOPICS: dict[str, tuple[str, ...]] = {
+    "about": ("research",),
+}
+
+
+def topic_family(topic: str | None) -> tuple[str, ...]:
+    """`topic` and the topics whose facts also answer a question filed under it."""
+    return () if topic is None else (topic, *RELATED_TOPICS.get(topic, ()))
+
+
 # The topic of a service named in a second question beside a route ("... and can he join a trial?").
 TOPIC_OF_SERVICE: dict[str, str] = {
     **{service: topic for topic, service in SERVICE_OF_TOPIC.items()},

@@ -14,7 +14,7 @@ the patient's age group) is the caller's choice.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -120,13 +120,14 @@ def _replace_terms(text: str, matches, kinds: tuple[str, ...]) -> str:
     return "".join(pieces)
 
 
-def rank_answers(session: Session, text: str, facts: Sequence[Fact], topic: str | None = None,
+def rank_answers(session: Session, text: str, facts: Sequence[Fact], topics: Iterable[str] = (),
                  subject: str = "") -> FactAnswer:
     """`facts` ranked against the question in `text`, best answer first (ties keep content order).
-    `topic`: the topic the question was classified under, a prior. `subject`: words that name what the
+    `topics`: the topic the question was classified under (and those whose facts answer it too), a prior. `subject`: words that name what the
     question is about when the question itself does not ("melanoma" for "... and how do they check it
     did not spread?"): what they name counts as named, their words are not compared."""
     question = read_question(text)
+    wanted_topics = set(topics)
     if not facts:
         return FactAnswer(question, ())
     snapshot = StoreSnapshot(session)
@@ -162,7 +163,7 @@ def rank_answers(session: Session, text: str, facts: Sequence[Fact], topic: str 
         # figure about transplants does not answer "how many breast surgeries?".
         if score > 0:
             score += KIND_GIVEN * kinds_given(question, fact)
-            if topic is not None and topic in fact.topics:
+            if wanted_topics & set(fact.topics):
                 score += TOPIC_PRIOR
         scored.append((score, position, fact, bool(services & services_named_or_kinds)))
     scored.sort(key=lambda item: (-item[0], item[1]))

@@ -38,6 +38,8 @@ WIDENED: dict[str, str] = {
     "get": "received", "got": "received", "receive": "received", "keep": "kept",
     "check": "checkups", "ups": "checkups", "checkup": "checkups", "operation": "surgery", "operated": "surgery",
     "often": "time between vary", "frequently": "time between vary", "frequent": "time between vary",
+    "infection": "infectious diseases", "infections": "infectious diseases", "lab": "laboratory medicine",
+    "labs": "laboratory medicine", "helped": "played role", "why": "role",
     "illnesses": "diseases", "illness": "diseases", "sickness": "diseases",
     "teenagers": "adolescents", "teens": "adolescents", "teenager": "adolescents",
 }

@@ -34,7 +34,7 @@ def test_the_fact_that_answers_the_question_comes_first(session, question, expec
 def test_the_topic_is_a_prior_not_a_filter(session):
     """Filed under the wrong topic, the question still finds its fact."""
     facts = facts_by_topic(session, None)
-    answer = rank_answers(session, "since which year does SNUH do stem cell transplants?", facts, topic="car_t")
+    answer = rank_answers(session, "since which year does SNUH do stem cell transplants?", facts, topics=("car_t",))
     assert "1985" in answer.best.text
 
 
