@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from rasa_sdk import Tracker
 
-from knowledge.matcher import get_matcher
+from knowledge.reading import read_message
 
 CHILD_AGE_LIMIT = 18  # the project's cut-off for children and adolescents (the pages give none)
 
@@ -56,7 +56,7 @@ class PatientCue:
 def patient_cue_in_message(tracker: Tracker) -> PatientCue:
     """The age, child/adult flag and relation the latest message gives, from buttons, entities or text."""
     text = tracker.latest_message.get("text") or ""
-    cue = get_matcher().age_cue(text) if not text.startswith("/") else None
+    cue = read_message(text).age_cue if not text.startswith("/") else None
     age = cue.age if cue else None
     is_child = cue.is_child if cue else None
     relation = cue.relation if cue else None

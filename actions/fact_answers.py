@@ -12,7 +12,7 @@ from actions.replies import source_line
 from actions.store import StoreUnavailable, query_store
 from actions.topics import TOPIC_OF_SERVICE, topic_family
 from knowledge.answering import FactAnswer, rank_answers
-from knowledge.matcher import get_matcher
+from knowledge.reading import read_message
 from knowledge.queries import (
     Fact,
     HospitalRef,
@@ -62,11 +62,10 @@ def second_question(question: str) -> tuple[str, str | None] | None:
     if cue is None:
         return None
     words = question[cue.start():]
-    for match in get_matcher().find(words):
-        if match.kind == "service":
-            topic = TOPIC_OF_SERVICE.get(match.id) or ("transplant" if match.id.startswith("hsct") else None)
-            if topic:
-                return words, topic
+    for service in read_message(words).services:
+        topic = TOPIC_OF_SERVICE.get(service) or ("transplant" if service.startswith("hsct") else None)
+        if topic:
+            return words, topic
     return words, None
 
 

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from knowledge.matcher import AGE, CONDITION, HOSPITAL, ORGANIZATION, SERVICE, UNIT, get_matcher
+from knowledge.matcher import AGE, CONDITION, HOSPITAL, ORGANIZATION, SERVICE, UNIT
 from knowledge.question import Question, kinds_given, read_question
+from knowledge.reading import read_message
 from knowledge.relevance import relevance
 from knowledge.results import Fact
 from knowledge.snapshot import StoreSnapshot
@@ -96,7 +97,7 @@ def topical_text(text: str) -> str:
     a condition named in lay words by its name ("a low white cell count" -> leukopenia: the page's word,
     and not "cell", which would pull in stem cells). Relations stay: "can my brother be the donor?" asks
     about a sibling."""
-    matches = get_matcher().find_all(text)
+    matches = read_message(text).matches
     blanked = _replace_terms(text, matches, (AGE, CONDITION, UNIT, HOSPITAL))
     if len([w for w in re.findall(r"[a-z]{3,}", blanked.casefold()) if w not in _FUNCTION_WORDS]) >= 2:
         return blanked
@@ -131,7 +132,7 @@ def rank_answers(session: Session, text: str, facts: Sequence[Fact], topics: Ite
     if not facts:
         return FactAnswer(question, ())
     snapshot = StoreSnapshot(session)
-    matches = get_matcher().find_all(f"{text}\n{subject}" if subject else text)
+    matches = read_message(f"{text}\n{subject}" if subject else text).matches
     services_named = {m.id for m in matches if m.kind == SERVICE}
     services_near = {near for service_id in services_named if service_id in snapshot.service_rows
                      for near in (*snapshot.service_descendants(service_id), *snapshot.service_ancestors(service_id))}
