@@ -14,6 +14,7 @@ from actions.fact_answers import (
     answer_about_named_unit,
     asked_text,
     compose_topic_answer,
+    confident_answer,
     second_question,
 )
 from actions.replies import bullet_list, send_meta, source_line, store_down
@@ -78,6 +79,14 @@ def route_and_answer(dispatcher: CollectingDispatcher, tracker: Tracker, conditi
                                 relation=result.relation or cue.relation)
     events: list[EventType] = [SlotSet(k, v) for k, v in patient_slots(remembered_cue).items()]
 
+    if result.condition is None and result.service is None and result.out_of_scope is None:
+        # nothing to route on: a question the store's facts answer clearly ("KIMA's phone lines?") gets them
+        answered = confident_answer(tracker)
+        if answered is not None:
+            text, unit_ids, files = answered
+            dispatcher.utter_message(text=text)
+            send_meta(dispatcher, intent, topic="facts", unit_ids=unit_ids, sources=files)
+            return events
     if not result.in_scope:
         dispatcher.utter_message(text=f"{result.explanation}\n\n{say('route.out_of_scope_coordinator')}",
                                  buttons=referral_buttons()[1:])

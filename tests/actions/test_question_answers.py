@@ -94,3 +94,12 @@ def test_a_question_about_the_unit_it_names_is_answered_from_that_units_facts():
     reply, _ = asyncio.run(run_action(ActionRoutePatient(), tracker))
     assert "leukopenia" in reply.text.splitlines()[0]
     assert reply.meta["unit_ids"] == ["snuh_pediatric_hmo"]
+
+
+def test_a_routing_guess_with_nothing_to_route_on_is_answered_from_a_fact_that_answers_it():
+    from actions.routing import ActionRoutePatient
+
+    question = "what are the telephone numbers of KIMA? all of them please"
+    reply, _ = asyncio.run(run_action(ActionRoutePatient(), make_tracker(question, "ask_route")))
+    assert "8991" in reply.text.splitlines()[0]
+    assert reply.meta["topic"] == "facts" and reply.meta["sources"]
