@@ -384,10 +384,10 @@ def read_story_results(out_dir: Path) -> dict[str, Any]:
 
 def evaluate_bot(label: str, model: Path, workdir: Path, cases: list[dict], ood: list[str],
                  in_domain: list[tuple[str, str]], concurrency: int, stories: Path = TEST_STORIES,
-                 nlu_file: Path = TEST_NLU, qa_cases: list[dict] | None = None) -> dict[str, Any]:
+                 nlu_file: Path = TEST_NLU, qa_sets: dict[str, list[dict]] | None = None) -> dict[str, Any]:
     """Everything measured on one model: `rasa test nlu` on the held-out file, then, with the bot running,
-    the routing cases, out-of-domain and in-domain messages, the question-answering cases
-    (evaluation/question_answering.py) and the conversation tests.
+    the routing cases, out-of-domain and in-domain messages, the question-answering sets (`qa_sets`: report
+    key -> cases, evaluation/question_answering.py) and the conversation tests.
 
     The three load the model in three processes at once (the Rasa CLI tests and the server), which on a
     multi-core machine takes little longer than loading it once; their figures do not depend on speed.
@@ -402,8 +402,9 @@ def evaluate_bot(label: str, model: Path, workdir: Path, cases: list[dict], ood:
             log(f"{label}: {len(cases)} routing cases, {len(ood)} out-of-domain, {len(in_domain)} in-domain "
                 "messages; conversation tests")
             started = time.monotonic()
+            qa_sets = qa_sets or {}
             conversations = ([c["turns"] for c in cases] + [[m] for m in ood] + [[t] for _, t in in_domain]
-                             + [[c["text"]] for c in qa_cases or []])
+                             + [[c["text"]] for qa_cases in qa_sets.values() for c in qa_cases])
             replies = asyncio.run(common.run_conversations(stack.url, conversations, concurrency=concurrency))
             seconds = time.monotonic() - started
             story_results = story_future.result()
@@ -415,11 +416,18 @@ def evaluate_bot(label: str, model: Path, workdir: Path, cases: list[dict], ood:
     bot = {"routing": summarise_routing([score_routing(case, entry) for case, entry in zip(cases, routing_entries)]),
            "declines": summarise_declines(ood_entries, in_domain_entries),
            "stories": story_results,
-           "question_answering": (question_answering.score_entries(
-               qa_cases, [turns[-1] for turns in replies[len(cases) + len(ood) + len(in_domain):]])
-               if qa_cases else None),
+           **_score_qa_sets(qa_sets, [turns[-1] for turns in replies[len(cases) + len(ood) + len(in_domain):]]),
            "messages_seconds": round(seconds, 1), "startup": stack.timings}
     return {"nlu": nlu, "bot": bot}
+
+
+def _score_qa_sets(qa_sets: dict[str, list[dict]], entries: list[dict]) -> dict[str, Any]:
+    """Each question-answering set's summary under its report key, from the replies in set order."""
+    scored, start = {}, 0
+    for key, qa_cases in qa_sets.items():
+        scored[key] = question_answering.score_entries(qa_cases, entries[start: start + len(qa_cases)])
+        start += len(qa_cases)
+    return scored
 
 
 def main_entity_extractor(entities: dict[str, Any]) -> str | None:
@@ -437,7 +445,6 @@ def headline(system: dict[str, Any]) -> dict[str, float | None]:
     """The figures of the summary table (all shares in 0..1)."""
     nlu = system.get("nlu") or {}
     intents = nlu.get("intents") or {}
-    entities = nlu.get("entities") or {}
     entity_f1 = ((nlu.get("pipeline_entities") or {}).get("micro") or {}).get("f1")
     bot = system.get("bot") or {}
     routing = bot.get("routing") or {}
@@ -453,6 +460,7 @@ def headline(system: dict[str, Any]) -> dict[str, float | None]:
         "in_domain_wrongly_declined": (declines.get("in_domain") or {}).get("wrongly_declined_share"),
         "story_pass_rate": stories.get("pass_rate"),
         "question_answering": (bot.get("question_answering") or {}).get("accuracy"),
+        "question_answering_heldout": (bot.get("question_answering_heldout") or {}).get("accuracy"),
         **safety.headline(system.get("safety")),
     }
 
@@ -467,6 +475,7 @@ HEADLINE_LABELS = {
     "in_domain_wrongly_declined": ("In-domain messages wrongly declined", False),
     "story_pass_rate": ("Conversation tests passed", True),
     "question_answering": ("Question answering: share of qa_cases.yml answered as asked", True),
+    "question_answering_heldout": ("Question answering: share of qa_cases_heldout.yml (never tuned on)", True),
     **safety.HEADLINE_LABELS,
 }
 
@@ -662,6 +671,8 @@ def render_markdown(results: dict[str, Any]) -> str:
                             for r in wrong[:15]]), ""]
 
     lines += question_answering.render_markdown({s: bots[s].get("question_answering") for s in systems})
+    lines += question_answering.render_markdown({s: bots[s].get("question_answering_heldout") for s in systems},
+                                                cases_file=question_answering.HELDOUT_CASES)
     lines += safety.render_markdown({s: results["systems"][s].get("safety") for s in systems})
 
     # stories
@@ -714,9 +725,10 @@ def main(argv: list[str] | None = None) -> int:
     n_in = 10 if args.smoke else args.in_domain
     if args.smoke:
         cases = smoke_cases(cases)
-    qa_cases = question_answering.load_cases()
+    qa_sets = {"question_answering": question_answering.load_cases(),
+               "question_answering_heldout": question_answering.load_cases(question_answering.HELDOUT_CASES)}
     if args.smoke:
-        qa_cases = question_answering.smoke_cases(qa_cases)
+        qa_sets = {key: question_answering.smoke_cases(qa_cases) for key, qa_cases in qa_sets.items()}
     ood, sample_info = common.heldout_out_of_domain(n_ood)
     in_domain = common.heldout_in_domain(TEST_NLU, n_in)
     results["out_of_domain_sample"] = sample_info
@@ -744,7 +756,7 @@ def main(argv: list[str] | None = None) -> int:
         if train_seconds is not None:
             entry["train_seconds"] = train_seconds
         measured = evaluate_bot(system, model, work / system, cases, ood, in_domain, args.concurrency,
-                                stories, nlu_file, qa_cases=qa_cases)
+                                stories, nlu_file, qa_sets=qa_sets)
         nlu = measured["nlu"]
         predictions = nlu.pop("predictions", None)
         entry["nlu"] = nlu

@@ -182,12 +182,20 @@ def test_summary_counts_per_kind_and_also_kinds():
 
 # --- the case file -----------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def cases():
-    return qa.load_cases()
+@pytest.fixture(scope="module", params=[qa.CASES, qa.HELDOUT_CASES], ids=["tuned", "held_out"])
+def cases(request):
+    return qa.load_cases(request.param)
 
 
-def test_case_counts(cases):
+def test_the_held_out_set_shares_no_question_with_the_tuned_set():
+    tuned = {common.normalise_text(c["text"]) for c in qa.load_cases()}
+    heldout = qa.load_cases(qa.HELDOUT_CASES)
+    assert len(heldout) >= 60
+    assert not [c["id"] for c in heldout if common.normalise_text(c["text"]) in tuned]
+
+
+def test_case_counts():
+    cases = qa.load_cases()
     kinds = [c["kind"] for c in cases]
     assert len(cases) >= 120
     assert kinds.count("fact") >= 65 and kinds.count("not_in_pages") >= 25
@@ -274,11 +282,19 @@ def test_quality_run_scores_each_qa_case_on_its_own_reply(monkeypatch, tmp_path)
     qa_cases = [{"id": f"q{i}", "kind": "fact", "also": [], "text": f"question {i}", "why": "w",
                  "first_sentence": [[f"question {i}\\b"]], "not_stated": False} for i in range(3)]
     routing = [{"id": "r1", "turns": ["route me"], "expect": ["snuh_hmo"], "also_ok": [], "tags": []}]
+    # the held-out set: its questions are answered after the first set's, and one of its two fails
+    heldout = [{"id": "h0", "kind": "fact", "also": [], "text": "held out 0", "why": "w",
+                "first_sentence": [["held out 0\\b"]], "not_stated": False},
+               {"id": "h1", "kind": "fact", "also": [], "text": "held out 1", "why": "w",
+                "first_sentence": [["something else"]], "not_stated": False}]
     measured = quality.evaluate_bot("ours", tmp_path / "m.tar.gz", tmp_path, routing, ["weather?"],
-                                    [("ask_route", "where to go")], 1, qa_cases=qa_cases)
+                                    [("ask_route", "where to go")], 1,
+                                    qa_sets={"question_answering": qa_cases, "question_answering_heldout": heldout})
     summary = measured["bot"]["question_answering"]
     assert summary["cases"] == 3 and summary["passed"] == 3, summary["misses"]
     assert quality.headline(measured)["question_answering"] == 1.0
+    assert measured["bot"]["question_answering_heldout"]["passed"] == 1
+    assert quality.headline(measured)["question_answering_heldout"] == 0.5
     results = {"systems": {"ours": {"model": "m", "config": "c", "nlu": {"skipped": "no test file"},
                                     "bot": measured["bot"]}},
                "summary": {"ours": quality.headline(measured)}, "started_at": "t", "git_revision": "r",
