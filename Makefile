@@ -8,12 +8,18 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 # the machine's pip configuration lists local mirrors that may be absent; their warnings are noise
 export PYTHONWARNINGS := ignore
 
-.PHONY: run test health setup knowledge-db nlu-data train validate web-deps eval bench clean
+.PHONY: run run-cluster test health setup knowledge-db nlu-data train validate web-deps eval bench clean
 
 ## run: set everything up, train if the data changed, start action server, Rasa server, widget page, console
 ## on BIND_HOST, and restart any of them that stops (stack/supervisor.py)
 run: setup knowledge-db nlu-data train web-deps
 	$(PY) -m stack run
+
+## run-cluster: the same bot as RASA_REPLICAS Rasa servers and ACTION_REPLICAS action servers behind nginx,
+## on PostgreSQL (DATABASE_URL) and Redis (REDIS_URL), supervised (stack/cluster.py); says what to
+## install where nginx, PostgreSQL or Redis is missing
+run-cluster: setup nlu-data train web-deps
+	$(PY) -m stack run-cluster
 
 ## health: is each part of the running bot up? (exits non-zero when one is down)
 health:

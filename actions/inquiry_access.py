@@ -38,6 +38,7 @@ from actions.context import latest_entity
 from actions.topics import TOPIC_OF_INTENT
 from actions.referral_form import EMAIL_IN_TEXT, PHONE_IN_TEXT, answers_now
 from actions.store import referrals_engine
+from messages import say
 from referrals import ValidationError, normalise_email, normalise_phone, normalise_reference
 from referrals.access_attempts import locked_until
 
@@ -62,12 +63,6 @@ CONTACT_WORDS = re.compile(r"\b(?:e ?mail|mail|phone|contact|address|mobile|what
 # Words around a reference typed on its own ("my reference is KR-...", "here: KR-...").
 REFERENCE_FILLER = re.compile(r"\b(?:my|the|our|reference|ref|number|nr|no|is|it|its|it's|here|ok|okay|code"
                               r"|inquiry|please|yes|sure|this|that|sorry|of|for)\b")
-
-BAD_REFERENCE = ("That doesn't look like a reference number. It starts with KR- followed by 10 letters and digits, "
-                 "for example KR-7H3K9M2QXA; you find it in my message that confirmed your inquiry. If you don't have "
-                 "it, just say so; to stop, say \"stop\".")
-BAD_CONTACT = ("Please give the email address or the phone number (with the country code) that you wrote in the "
-               "inquiry. If you don't remember which one, just say so; to stop, say \"stop\".")
 
 
 def normalise_text(text: object) -> str:
@@ -215,7 +210,7 @@ class ValidateInquiryStatusForm(FormValidationAction):
             return {"access_reference": None}
         reference = normalise_reference(reference_in_text(str(value)))
         if reference is None:
-            dispatcher.utter_message(text=BAD_REFERENCE)
+            dispatcher.utter_message(text=say("access.invalid.reference"))
             return {"access_reference": None}
         if reference_lock(reference):
             return {"access_reference": reference, "access_exit": "locked"}
@@ -226,14 +221,13 @@ class ValidateInquiryStatusForm(FormValidationAction):
             return {"access_contact": None}
         candidate = contact_candidate(str(value))
         if candidate is None:
-            dispatcher.utter_message(text=BAD_CONTACT)
+            dispatcher.utter_message(text=say("access.invalid.contact"))
             return {"access_contact": None}
         try:
             contact = normalise_email(candidate) if "@" in candidate else normalise_phone(candidate)
         except ValidationError as error:
             # a malformed contact cannot match any inquiry: re-ask instead of counting a failed check
-            dispatcher.utter_message(text=f"{error.message} It must be the email or phone number you wrote in the "
-                                          "inquiry.")
+            dispatcher.utter_message(text=f"{error.message} {say('access.invalid.contact_must_match')}")
             return {"access_contact": None}
         return {"access_contact": contact}
 

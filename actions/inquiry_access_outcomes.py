@@ -29,23 +29,18 @@ from actions.safety import (
     ActionDeclineOutOfScope, ActionOfferCoordinator, ActionOfferTopics, coordinator_contact_text,
 )
 from actions.store import referrals_engine
+from messages import say
 from referrals import ReferenceLocked, delete_personal_data, status_for_patient
 from referrals.access_attempts import locked_until
 
 logger = logging.getLogger(__name__)
 # Failed reference/contact pairs allowed per conversation, on top of the per-reference limit.
 MAX_FAILED_ATTEMPTS = 5
-NOT_FOUND = ("I couldn't find an inquiry with that reference number and that contact detail. Please check both; "
-             "the contact must be the email or phone number you gave in the inquiry.")
-EXIT_TEXT = {
-    "lost_reference": ("Without the reference number I can't look up an inquiry: it keeps your inquiry private. You "
-                       "find it in my message that confirmed your inquiry (\"Your reference number is KR-...\"). If you "
-                       "no longer have it, the international coordinators can help you directly."),
-    "lost_contact": ("I can only open an inquiry with the email or phone number written in it, so that nobody else "
-                     "can. If you don't remember which one you gave, the international coordinators can help you "
-                     "directly; they can check who you are."),
-    "too_many": ("For your security I can't check more inquiries in this conversation. Please contact the "
-                 "international coordinators directly."),
+# Why nothing is looked up (slot `access_exit`, or too many failed checks) -> what the patient is told.
+EXIT_MESSAGE = {
+    "lost_reference": "access.exit.lost_reference",
+    "lost_contact": "access.exit.lost_contact",
+    "too_many": "access.exit.too_many",
 }
 # What answers a question asked instead of the flow's answer: actions, and the domain's responses.
 ANSWER_ACTIONS: dict[str, tuple[type[Action], ...]] = {
@@ -75,10 +70,7 @@ def with_coordinators(text: str) -> str:
 
 
 def locked_text(minutes: int | None) -> str:
-    how_long = f"for about {minutes} more minutes" if minutes else "for a while"
-    return with_coordinators(
-        f"For your security, this reference number is locked {how_long} after several unsuccessful checks, even "
-        "with the right details. Please try again later, or contact the international coordinators directly:")
+    return with_coordinators(say("access.locked_minutes", minutes=minutes) if minutes else say("access.locked"))
 
 
 def minutes_locked(reference: str | None) -> int | None:
@@ -105,10 +97,10 @@ def ended_early(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     if reason == "locked":
         dispatcher.utter_message(text=locked_text(minutes_locked(tracker.get_slot("access_reference"))))
         return True
-    if reason not in EXIT_TEXT and failed_attempts(tracker) >= MAX_FAILED_ATTEMPTS:
+    if reason not in EXIT_MESSAGE and failed_attempts(tracker) >= MAX_FAILED_ATTEMPTS:
         reason = "too_many"
-    if reason in EXIT_TEXT:
-        dispatcher.utter_message(text=with_coordinators(EXIT_TEXT[reason]))
+    if reason in EXIT_MESSAGE:
+        dispatcher.utter_message(text=with_coordinators(say(EXIT_MESSAGE[reason])))
         return True
     return False
 
@@ -119,7 +111,10 @@ class _InquiryAccessAction(Action, metaclass=ABCMeta):
     answer. Abstract, so rasa_sdk's executor does not register it as an action."""
 
     topic = ""
-    unavailable_text = ""
+
+    @abstractmethod
+    def unavailable_text(self) -> str:
+        """What the patient is told when the database cannot be reached."""
 
     @abstractmethod
     def look_up(self, reference: Any, contact: Any) -> Any:
@@ -143,10 +138,10 @@ class _InquiryAccessAction(Action, metaclass=ABCMeta):
             return clear
         except SQLAlchemyError as error:
             logger.error("%s failed: %s", self.name(), type(error).__name__)
-            dispatcher.utter_message(text=self.unavailable_text)
+            dispatcher.utter_message(text=self.unavailable_text())
             return clear
         if not result:
-            dispatcher.utter_message(text=NOT_FOUND)
+            dispatcher.utter_message(text=say("access.not_found"))
             clear.append(SlotSet("access_failures", failed_attempts(tracker) + 1))
         else:
             self.answer(dispatcher, result)
@@ -158,21 +153,25 @@ class ActionShowInquiryStatus(_InquiryAccessAction):
     """The status of an inquiry and the coordinators' reply, when reference and contact match."""
 
     topic = "inquiry_status"
-    unavailable_text = "I'm sorry, I can't check inquiries right now. Please try again later."
 
     def name(self) -> str:
         return "action_show_inquiry_status"
+
+    def unavailable_text(self) -> str:
+        return say("access.status.unavailable")
 
     def look_up(self, reference: Any, contact: Any) -> Any:
         return status_for_patient(referrals_engine(), reference, contact)
 
     def answer(self, dispatcher: CollectingDispatcher, result: Any) -> None:
-        text = f"Inquiry **{result.reference}**: {result.status_label}."
+        status = say(f"inquiry.status.{result.status.value}")  # the patient's words for the status
+        text = say("access.status.line", reference=result.reference, status=status)
         if result.reply:
-            by = f" from {result.replied_by}" if result.replied_by else ""
-            text += f"\n\nMessage{by}:\n{result.reply}"
+            lead = (say("access.status.reply_from", name=result.replied_by) if result.replied_by
+                    else say("access.status.reply"))
+            text += f"\n\n{lead}\n{result.reply}"
         else:
-            text += "\nThere is no reply yet; a coordinator will answer as soon as possible."
+            text += "\n" + say("access.status.no_reply")
         dispatcher.utter_message(text=text)
 
 
@@ -180,17 +179,18 @@ class ActionDeleteInquiryData(_InquiryAccessAction):
     """Remove an inquiry's personal data, when reference and contact match, and confirm it."""
 
     topic = "inquiry_deletion"
-    unavailable_text = "I'm sorry, I can't delete data right now. Nothing was changed; please try again later."
 
     def name(self) -> str:
         return "action_delete_inquiry_data"
+
+    def unavailable_text(self) -> str:
+        return say("access.deletion.unavailable")
 
     def look_up(self, reference: Any, contact: Any) -> Any:
         return delete_personal_data(referrals_engine(), reference, contact)
 
     def answer(self, dispatcher: CollectingDispatcher, result: Any) -> None:
-        dispatcher.utter_message(text="Done: the personal data of that inquiry has been deleted. The coordinators "
-                                      "keep only an anonymous record that an inquiry existed.")
+        dispatcher.utter_message(text=say("access.deletion.done"))
 
 
 def trailing_question(tracker: Tracker) -> dict[str, Any] | None:
@@ -229,15 +229,14 @@ class ActionLeaveInquiryAccess(Action):
         if name == "stop":
             question = trailing_question(tracker)
             if question is None:
-                dispatcher.utter_message(text="All right, I've stopped; nothing was checked or deleted. Is there "
-                                              "anything else I can help you with?")
+                dispatcher.utter_message(text=say("access.stopped"))
                 return events
-            dispatcher.utter_message(text="All right, I've stopped checking the inquiry.")
+            dispatcher.utter_message(text=say("access.stopped_checking"))
             tracker, name = as_intent(tracker, question), question["name"]
         if name in ANSWER_RESPONSES:
             dispatcher.utter_message(response=ANSWER_RESPONSES[name])
         for action_class in ANSWER_ACTIONS.get(name, ()):
             events += await action_class().run(dispatcher, tracker, domain)
         if name not in ANSWER_RESPONSES and name not in ANSWER_ACTIONS:
-            dispatcher.utter_message(text="All right, I've stopped. Is there anything else I can help you with?")
+            dispatcher.utter_message(text=say("access.left"))
         return events

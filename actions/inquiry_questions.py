@@ -1,7 +1,8 @@
 """The questions of the inquiry forms, asked one at a time by `action_ask_<slot>` actions.
 
 They live here rather than as `utter_ask_<slot>` responses because Rasa 3.6's data validator reports
-form questions as unused responses; the text and buttons are the same either way."""
+form questions as unused responses; the text and buttons are the same either way. Their words are in
+the message catalog (`messages`), by message id."""
 from __future__ import annotations
 
 from typing import Any
@@ -11,111 +12,61 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from knowledge.matcher import get_matcher
+from messages import say
 
-# slot -> (question, quick replies as (title, payload)); the payloads are the answers themselves.
+# slot -> (message id of the question, quick replies as (message id of the title, payload)). The payloads
+# are the answers themselves, in the words the forms' validators read; the titles are what the patient sees.
 QUESTIONS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
-    'inquiry_consent': (
-        "I can send a referral inquiry to the hospitals' international coordinators. First, your consent:\nI will ask about the patient (name, age, country, diagnosis, care so far) and how to contact you. Do you agree that these answers are stored and shared with the international coordinators so they can answer you? You can ask me to delete them later.",
-        (
-            ('I agree', 'I agree'),
-            ('I do not agree', 'I do not agree'),
-        ),
-    ),
-    'inquiry_writer': (
-        'Are you the patient, or writing for someone else?',
-        (
-            ('I am the patient', 'I am the patient'),
-            ('For a family member or friend', 'I am writing for a family member or friend'),
-        ),
-    ),
-    'inquiry_relation': (
-        'How are you related to the patient?',
-        (
-            ('Parent', 'Parent'),
-            ('Son or daughter', 'Son or daughter'),
-            ('Spouse or partner', 'Spouse or partner'),
-            ('Brother or sister', 'Brother or sister'),
-            ('Other relative', 'Other relative'),
-            ('Friend', 'Friend'),
-        ),
-    ),
-    'inquiry_patient_name': (
-        "What is the patient's full name?",
-        (
-        ),
-    ),
-    'inquiry_age': (
-        'How old is the patient? You can also give the date of birth (for example 1979-03-02).',
-        (
-        ),
-    ),
-    'inquiry_country': (
-        'Which country does the patient live in?',
-        (
-        ),
-    ),
-    'inquiry_language': (
-        'Which language would you prefer the coordinators to use?',
-        (
-            ('English', 'English'),
-            ('Korean', 'Korean'),
-            ('Russian', 'Russian'),
-            ('Mongolian', 'Mongolian'),
-        ),
-    ),
-    'inquiry_diagnosis': (
-        'What is the diagnosis, in your own words? For example "acute myeloid leukemia" or "a melanoma on the back".',
-        (
-        ),
-    ),
-    'inquiry_stage': (
-        'Where is the patient in their care?',
-        (
-            ('Cancer is suspected, not confirmed yet', 'suspected'),
-            ('Diagnosed by biopsy or pathology, not treated yet', 'biopsy_or_pathology_done'),
-            ('Already treated or being treated', 'treated'),
-            ('It came back after treatment', 'relapsed'),
-        ),
-    ),
-    'inquiry_wants': (
-        'What would you like from a hospital in Korea? You can name more than one (for example "second opinion and clinical trial").',
-        (
-            ('A second opinion', 'second opinion'),
-            ('Treatment in Korea', 'treatment'),
-            ('A transplant', 'transplant'),
-            ('CAR-T cell therapy', 'CAR-T'),
-            ('A clinical trial', 'clinical trial'),
-            ('Follow-up care', 'follow-up care'),
-        ),
-    ),
-    'inquiry_documents': (
-        'Which of these can you share with the coordinators: medical records, pathology (biopsy) reports, imaging (CT, MRI, PET)? Say "all", name the ones you have, or "none yet".',
-        (
-            ('All of them', 'all'),
-            ('None yet', 'none yet'),
-        ),
-    ),
-    'inquiry_travel': (
-        'Do you have travel plans already (when, with whom, visa)? Say "no plans yet" if not.',
-        (
-            ('No plans yet', 'no plans yet'),
-        ),
-    ),
-    'inquiry_contact': (
-        'How can the coordinators reach you? Please give an email address and/or a phone number with the country code (for example +7 912 345 6789).',
-        (
-        ),
-    ),
-    'access_reference': (
-        "What is the inquiry's reference number? It starts with KR-.",
-        (
-        ),
-    ),
-    'access_contact': (
-        'To protect your privacy, please also give the email address or phone number you used in the inquiry.',
-        (
-        ),
-    ),
+    "inquiry_consent": ("inquiry.ask.consent", (
+        ("inquiry.reply.consent.agree", "I agree"),
+        ("inquiry.reply.consent.disagree", "I do not agree"),
+    )),
+    "inquiry_writer": ("inquiry.ask.writer", (
+        ("inquiry.reply.writer.patient", "I am the patient"),
+        ("inquiry.reply.writer.relative", "I am writing for a family member or friend"),
+    )),
+    "inquiry_relation": ("inquiry.ask.relation", (
+        ("inquiry.relation.parent", "Parent"),
+        ("inquiry.relation.child", "Son or daughter"),
+        ("inquiry.relation.spouse_or_partner", "Spouse or partner"),
+        ("inquiry.relation.sibling", "Brother or sister"),
+        ("inquiry.relation.other_relative", "Other relative"),
+        ("inquiry.relation.friend", "Friend"),
+    )),
+    "inquiry_patient_name": ("inquiry.ask.patient_name", ()),
+    "inquiry_age": ("inquiry.ask.age", ()),
+    "inquiry_country": ("inquiry.ask.country", ()),
+    "inquiry_language": ("inquiry.ask.language", (
+        ("inquiry.reply.language.en", "English"),
+        ("inquiry.reply.language.ko", "Korean"),
+        ("inquiry.reply.language.ru", "Russian"),
+        ("inquiry.reply.language.mn", "Mongolian"),
+    )),
+    "inquiry_diagnosis": ("inquiry.ask.diagnosis", ()),
+    "inquiry_stage": ("inquiry.ask.stage", (
+        ("inquiry.reply.stage.suspected", "suspected"),
+        ("inquiry.reply.stage.biopsy_or_pathology_done", "biopsy_or_pathology_done"),
+        ("inquiry.reply.stage.treated", "treated"),
+        ("inquiry.reply.stage.relapsed", "relapsed"),
+    )),
+    "inquiry_wants": ("inquiry.ask.wants", (
+        ("inquiry.reply.want.second_opinion", "second opinion"),
+        ("inquiry.reply.want.treatment", "treatment"),
+        ("inquiry.reply.want.transplant", "transplant"),
+        ("inquiry.reply.want.car_t", "CAR-T"),
+        ("inquiry.reply.want.clinical_trial", "clinical trial"),
+        ("inquiry.reply.want.follow_up", "follow-up care"),
+    )),
+    "inquiry_documents": ("inquiry.ask.documents", (
+        ("inquiry.reply.documents.all", "all"),
+        ("inquiry.reply.documents.none", "none yet"),
+    )),
+    "inquiry_travel": ("inquiry.ask.travel", (
+        ("inquiry.reply.travel.none", "no plans yet"),
+    )),
+    "inquiry_contact": ("inquiry.ask.contact", ()),
+    "access_reference": ("access.ask.reference", ()),
+    "access_contact": ("access.ask.contact", ()),
 }
 
 
@@ -147,12 +98,14 @@ class AskQuestion(Action):
         return f"action_ask_{self.slot}"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        text, buttons = QUESTIONS[self.slot]
+        question, replies = QUESTIONS[self.slot]
+        text = say(question)
+        buttons = [{"title": say(title), "payload": payload} for title, payload in replies]
         earlier = said_before(self.slot, tracker)
         if earlier:
-            text += f" Earlier you mentioned: {earlier}."
-            buttons = ((earlier, earlier), *buttons)
-        dispatcher.utter_message(text=text, buttons=[{"title": title, "payload": payload} for title, payload in buttons])
+            text += " " + say("inquiry.earlier_answer", answer=earlier)
+            buttons.insert(0, {"title": earlier, "payload": earlier})
+        dispatcher.utter_message(text=text, buttons=buttons)
         return []
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import datetime, timezone
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -23,11 +24,12 @@ from actions.referral_form import ALREADY_SENT, DERIVED_SLOTS, FORM, FORM_SLOTS,
 from actions.replies import send_meta
 from actions.safety import coordinator_contact_text
 from actions.store import referrals_engine
+from messages import say
 from referrals import ValidationError, new_submission_key, submit_once
+from referrals.deadlines import KST, Promise
 
 logger = logging.getLogger(__name__)
 FINISH = "action_finish_inquiry"
-SAVE_FAILED = "I couldn't save your inquiry just now. Your answers are kept: say \"send it\" to try again."
 
 
 def events_this_turn(tracker: Tracker) -> list[dict[str, Any]]:
@@ -47,12 +49,20 @@ class ActionAskInquiryConfirmed(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if any(event.get("event") == "action" and event.get("name") == FINISH for event in events_this_turn(tracker)):
             return []
-        dispatcher.utter_message(text=summary_text(tracker.slots), buttons=[
-            {"title": "Send it", "payload": "send it"},
-            {"title": "Change the contact", "payload": "change the contact"},
-            {"title": "Cancel", "payload": "cancel"},
-        ])
+        dispatcher.utter_message(text=summary_text(tracker.slots), buttons=summary_buttons())
         return []
+
+
+def send_it_button() -> dict[str, str]:
+    """The quick reply that confirms the inquiry (its payload is what the form reads as yes)."""
+    return {"title": say("inquiry.button.send_it"), "payload": "send it"}
+
+
+def summary_buttons() -> list[dict[str, str]]:
+    """The quick replies under the summary: send it, change an answer, cancel."""
+    return [send_it_button(),
+            {"title": say("inquiry.button.change_contact"), "payload": "change the contact"},
+            {"title": say("inquiry.button.cancel"), "payload": "cancel"}]
 
 
 def clear_form() -> list[EventType]:
@@ -89,14 +99,27 @@ def inquiry_data(tracker: Tracker) -> dict[str, Any]:
     }
 
 
+def response_promise(now: datetime | None = None) -> str:
+    """The office's response-time promise (RESPONSE_TARGET_WORKING_DAYS), counted from `now`."""
+    promise = Promise.from_settings()
+    due = promise.due_at(now or datetime.now(timezone.utc)).astimezone(KST)
+    return say("inquiry.sent.promise", days=promise.working_days, date=f"{due:%A} {due.day} {due:%B}",
+               time=f"{due:%H:%M}")
+
+
 def sent_text(reference: str, unit: str | None) -> str:
-    return (f"Thank you. Your inquiry has been sent. Your reference number is **{reference}**.\n"
-            "Please keep it: with it and the email or phone you gave, you can ask me for the status of your inquiry "
-            "at any time."
-            + (f"\nIt will go to the coordinators with the suggestion: {unit}." if unit else "")
-            + "\nNext step: an international coordinator will review it and reply here and by your contact details. "
-              "If anything gets worse in the meantime, please seek medical care; in an emergency call 119 in Korea or "
-              "your local emergency number.")
+    lines = [say("inquiry.sent.reference", reference=reference), say("inquiry.sent.keep_reference")]
+    if unit:
+        lines.append(say("inquiry.sent.suggestion", unit=unit))
+    lines.append(" ".join((say("inquiry.sent.next_step"), response_promise(), say("inquiry.sent.meanwhile"))))
+    return "\n".join(lines)
+
+
+def save_failed_text(error: Exception) -> str:
+    """Why the inquiry was not stored (what was wrong with an answer, or that saving failed), and that
+    every answer is kept."""
+    reason = error.message if isinstance(error, ValidationError) else say("inquiry.save_failed")
+    return f"{reason} {say('inquiry.answers_kept')}"
 
 
 class ActionFinishInquiry(Action):
@@ -110,16 +133,14 @@ class ActionFinishInquiry(Action):
         intent = tracker.latest_message.get("intent")
         confirmed = tracker.get_slot("inquiry_confirmed")
         if confirmed == ALREADY_SENT:
-            dispatcher.utter_message(text=f"Your inquiry has already been sent; nothing more is needed. Its reference "
-                                          f"number is **{tracker.get_slot('inquiry_reference')}**.")
+            dispatcher.utter_message(text=say("inquiry.already_sent", reference=tracker.get_slot("inquiry_reference")))
             send_meta(dispatcher, intent, topic="referral")
             return clear_form()
         if tracker.get_slot("inquiry_consent") is False or confirmed == "cancel":
             contact_text, files = coordinator_contact_text()
-            reason = ("Without your consent I won't store anything about you." if tracker.get_slot("inquiry_consent") is False
-                      else "I've cancelled the inquiry; nothing was stored.")
-            dispatcher.utter_message(text=f"{reason} You can still reach the international services directly:\n"
-                                          f"{contact_text}")
+            reason = (say("inquiry.no_consent") if tracker.get_slot("inquiry_consent") is False
+                      else say("inquiry.cancelled"))
+            dispatcher.utter_message(text=f"{reason} {say('inquiry.reach_directly')}\n{contact_text}")
             send_meta(dispatcher, intent, topic="referral", sources=files)
             return clear_form()
         if confirmed != "submit":
@@ -131,9 +152,7 @@ class ActionFinishInquiry(Action):
             reference = submit_once(referrals_engine(), key, inquiry_data(tracker))
         except (SQLAlchemyError, ValidationError, OSError) as error:
             logger.error("storing an inquiry failed in %s: %s", self.name(), type(error).__name__)
-            message = (f"{error.message} Your answers are kept: say \"send it\" to try again."
-                       if isinstance(error, ValidationError) else SAVE_FAILED)
-            dispatcher.utter_message(text=message, buttons=[{"title": "Send it", "payload": "send it"}])
+            dispatcher.utter_message(text=save_failed_text(error), buttons=[send_it_button()])
             send_meta(dispatcher, intent, topic="referral")
             # Ask for the confirmation again, with every other answer (and the key) still in place.
             return [SlotSet("inquiry_submission_key", key), SlotSet("inquiry_confirmed", None), ActiveLoop(FORM),
@@ -152,6 +171,5 @@ class ActionStopInquiry(Action):
         return "action_stop_inquiry"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        dispatcher.utter_message(text="I've stopped the inquiry; nothing was stored. You can start again at any time "
-                                      "by saying \"I want to send an inquiry\".")
+        dispatcher.utter_message(text=say("inquiry.stopped"))
         return clear_form()

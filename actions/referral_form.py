@@ -23,6 +23,7 @@ from actions.form_answers import Kind, is_bare_confirmation, read_answer
 from actions.store import StoreUnavailable, query_store
 from knowledge.matcher import get_matcher
 from knowledge.queries import route_patient
+from messages import say
 from referrals import (
     Relation, StageOfCare, ValidationError, Want, Writer, clean_field, country_name, language_name,
     new_submission_key,
@@ -44,13 +45,18 @@ ALREADY_SENT = "already_sent"
 INTERRUPTING_INTENTS = {"emergency", "stop"}
 SKIP_WORDS = {"skip", "none", "no", "no plans", "not yet", "n/a", "na", "-", "nothing", "no plans yet"}
 
-# The answers the patient can change at the summary (the words for each: actions.form_answers).
-FIELD_LABEL = {
-    "inquiry_writer": "who is writing", "inquiry_patient_name": "the patient's name", "inquiry_age": "the age",
-    "inquiry_country": "the country", "inquiry_language": "the language", "inquiry_diagnosis": "the diagnosis",
-    "inquiry_stage": "where the patient is in care", "inquiry_wants": "what you would like",
-    "inquiry_documents": "the records", "inquiry_travel": "the travel plans", "inquiry_contact": "the contact details",
+# The answers the patient can change at the summary (the patient's words for each: actions.form_answers),
+# with the message that says which one will be asked again.
+CHANGE_MESSAGE = {
+    "inquiry_writer": "inquiry.change.writer", "inquiry_patient_name": "inquiry.change.patient_name",
+    "inquiry_age": "inquiry.change.age", "inquiry_country": "inquiry.change.country",
+    "inquiry_language": "inquiry.change.language", "inquiry_diagnosis": "inquiry.change.diagnosis",
+    "inquiry_stage": "inquiry.change.stage", "inquiry_wants": "inquiry.change.wants",
+    "inquiry_documents": "inquiry.change.documents", "inquiry_travel": "inquiry.change.travel",
+    "inquiry_contact": "inquiry.change.contact",
 }
+# The labelled answers (referrals.enums) as the patient reads them: `inquiry.<kind>.<value>` in the catalog.
+LABELLED = {"writer": Writer, "relation": Relation, "stage": StageOfCare, "want": Want}
 WANT_WORDS: dict[Want, tuple[str, ...]] = {
     Want.SECOND_OPINION: ("second opinion", "opinion", "review", "advice"),
     Want.TREATMENT: ("treatment", "treat", "surgery", "operation", "chemo", "therapy"),
@@ -104,6 +110,16 @@ def requested_answer(tracker: Tracker, form_slots: tuple[str, ...]) -> list[Even
     return [SlotSet(requested, answer)]
 
 
+def answer_label(kind: str, value: object) -> str:
+    """The patient's words for the value of a labelled answer (`kind` is a key of LABELLED)."""
+    return say(f"inquiry.{kind}.{LABELLED[kind].parse(value).value}")
+
+
+def choices(kind: str) -> str:
+    """Every label of a labelled answer, as the list a re-asked question offers."""
+    return "; ".join(answer_label(kind, member) for member in LABELLED[kind])
+
+
 def parse_wants(text: str) -> list[str]:
     lowered = text.casefold()
     chosen = []
@@ -132,35 +148,38 @@ def parse_contact(text: str) -> dict[str, str]:
     if phone:
         contact["phone"] = clean_field("contact_phone", phone.group(0))
     if not contact:
-        raise ValidationError("Please give an email address (name@example.com) or a phone number with the "
-                              "country code (for example +82 10 1234 5678).", field="contact")
+        raise ValidationError(say("inquiry.invalid.contact"), field="contact")
     return contact
 
 
 def summary_text(slots: dict[str, Any]) -> str:
     """The inquiry as the patient will confirm it."""
     docs = slots.get("inquiry_documents") or {}
-    shared = [label for key, label in (("has_records", "medical records"), ("has_pathology", "pathology"),
-                                       ("has_imaging", "imaging")) if docs.get(key)]
+    shared = [label for key, label in (("has_records", say("inquiry.summary.document.records")),
+                                       ("has_pathology", say("inquiry.summary.document.pathology")),
+                                       ("has_imaging", say("inquiry.summary.document.imaging"))) if docs.get(key)]
     contact = slots.get("inquiry_contact") or {}
-    writer = Writer.parse(slots["inquiry_writer"])
-    relation = f" ({Relation.parse(slots['inquiry_relation']).label})" if slots.get("inquiry_relation") else ""
-    lines = [
-        "Here is your inquiry. Please check it:",
-        f"- Writing: {writer.label}{relation}",
-        f"- Patient: {slots.get('inquiry_patient_name')}, age {slots.get('inquiry_age')}",
-        f"- Country: {country_name(slots.get('inquiry_country'))}; language: {language_name(slots.get('inquiry_language'))}",
-        f"- Diagnosis: {slots.get('inquiry_diagnosis')}",
-        f"- Where in care: {StageOfCare.parse(slots['inquiry_stage']).label}",
-        f"- Would like: {'; '.join(Want.parse(w).label for w in slots.get('inquiry_wants') or [])}",
-        f"- Can share: {', '.join(shared) if shared else 'nothing yet'}",
-        f"- Travel plans: {slots.get('inquiry_travel') if slots.get('inquiry_travel') != 'none' else 'none yet'}",
-        f"- Contact: {', '.join(contact.values())}",
+    writer = answer_label("writer", slots["inquiry_writer"])
+    relation = answer_label("relation", slots["inquiry_relation"]) if slots.get("inquiry_relation") else None
+    wants = "; ".join(answer_label("want", want) for want in slots.get("inquiry_wants") or [])
+    travel = slots.get("inquiry_travel")
+    items = [
+        say("inquiry.summary.writer_relation", writer=writer, relation=relation) if relation
+        else say("inquiry.summary.writer", writer=writer),
+        say("inquiry.summary.patient", name=slots.get("inquiry_patient_name"), age=slots.get("inquiry_age")),
+        say("inquiry.summary.country_language", country=country_name(slots.get("inquiry_country")),
+            language=language_name(slots.get("inquiry_language"))),
+        say("inquiry.summary.diagnosis", diagnosis=slots.get("inquiry_diagnosis")),
+        say("inquiry.summary.stage", stage=answer_label("stage", slots["inquiry_stage"])),
+        say("inquiry.summary.wants", wants=wants),
+        say("inquiry.summary.documents", documents=", ".join(shared)) if shared
+        else say("inquiry.summary.no_documents"),
+        say("inquiry.summary.travel", travel=travel) if travel != "none" else say("inquiry.summary.no_travel"),
+        say("inquiry.summary.contact", contact=", ".join(contact.values())),
     ]
     if slots.get("inquiry_unit_name"):
-        lines.append(f"- Suggested unit: {slots['inquiry_unit_name']}")
-    lines.append("")
-    lines.append("Shall I send it? You can also change an answer (for example \"change the email\") or cancel.")
+        items.append(say("inquiry.summary.unit", unit=slots["inquiry_unit_name"]))
+    lines = [say("inquiry.summary.lead"), *(f"- {item}" for item in items), "", say("inquiry.summary.confirm")]
     return "\n".join(lines)
 
 
@@ -201,7 +220,7 @@ class ValidateReferralForm(FormValidationAction):
             kind = read_answer(value).kind
             consent = True if kind is Kind.YES else False if kind in (Kind.NO, Kind.CANCEL) else None
         if consent is None:
-            dispatcher.utter_message(text="Please answer \"I agree\" or \"I do not agree\".")
+            dispatcher.utter_message(text=say("inquiry.invalid.consent"))
             return {"inquiry_consent": None}
         if consent and not tracker.get_slot("inquiry_submission_key"):
             return {"inquiry_consent": True, "inquiry_submission_key": new_submission_key()}
@@ -218,7 +237,7 @@ class ValidateReferralForm(FormValidationAction):
         cue = get_matcher().age_cue(str(value))
         if cue.relation and cue.relation != "self" or any(w in text for w in ("relative", "family", "friend", "for my")):
             return {"inquiry_writer": Writer.RELATIVE.value}
-        dispatcher.utter_message(text="Please tell me if you are the patient or writing for someone else.")
+        dispatcher.utter_message(text=say("inquiry.invalid.writer"))
         return {"inquiry_writer": None}
 
     def validate_inquiry_relation(self, value: Any, dispatcher, tracker, domain) -> dict[str, Any]:
@@ -234,7 +253,7 @@ class ValidateReferralForm(FormValidationAction):
             return {"inquiry_relation": relation_by_cue[cue.relation]}
         if "friend" in str(value).casefold():
             return {"inquiry_relation": Relation.FRIEND.value}
-        dispatcher.utter_message(text="Please choose one: " + "; ".join(member.label for member in Relation) + ".")
+        dispatcher.utter_message(text=say("inquiry.invalid.relation", choices=choices("relation")))
         return {"inquiry_relation": None}
 
     def _checked(self, slot: str, field: str, value: Any, dispatcher) -> dict[str, Any]:
@@ -301,15 +320,14 @@ class ValidateReferralForm(FormValidationAction):
     def validate_inquiry_wants(self, value, dispatcher, tracker, domain):
         wants = parse_wants(str(value)) if not isinstance(value, list) else value
         if not wants:
-            dispatcher.utter_message(text="Please choose at least one: " + "; ".join(w.label for w in Want) + ".")
+            dispatcher.utter_message(text=say("inquiry.invalid.wants", choices=choices("want")))
             return {"inquiry_wants": None}
         return {"inquiry_wants": wants}
 
     def validate_inquiry_documents(self, value, dispatcher, tracker, domain):
         documents = parse_documents(str(value)) if not isinstance(value, dict) else value
         if documents is None:
-            dispatcher.utter_message(text="Please say which you can share: medical records, pathology, imaging, "
-                                          "all of them, or none yet.")
+            dispatcher.utter_message(text=say("inquiry.invalid.documents"))
             return {"inquiry_documents": None}
         return {"inquiry_documents": documents}
 
@@ -334,20 +352,17 @@ class ValidateReferralForm(FormValidationAction):
             return {"inquiry_confirmed": "submit"}
         if answer.kind is Kind.CANCEL:
             return {"inquiry_confirmed": "cancel"}
-        if answer.kind is Kind.CHANGE and answer.field in FIELD_LABEL:
-            dispatcher.utter_message(text=f"Of course, let's change {FIELD_LABEL[answer.field]}.")
+        if answer.kind is Kind.CHANGE and answer.field in CHANGE_MESSAGE:
+            dispatcher.utter_message(text=say(CHANGE_MESSAGE[answer.field]))
             cleared = {answer.field: None, "inquiry_confirmed": None}
             if answer.field == "inquiry_writer":
                 cleared["inquiry_relation"] = None
             return cleared
         if answer.kind in (Kind.NO, Kind.CHANGE):
             # a bare "no" discards nothing: it may mean "not yet, something is wrong"
-            dispatcher.utter_message(text="Nothing is lost. What would you like to change? For example \"the age is "
-                                          "wrong\" or \"change the email\". Or say \"cancel\" to discard the "
-                                          "inquiry.")
+            dispatcher.utter_message(text=say("inquiry.confirm.what_to_change"))
             return {"inquiry_confirmed": None}
-        dispatcher.utter_message(text="Please say \"send it\", tell me what to change (for example \"change the "
-                                      "email\"), or \"cancel\".")
+        dispatcher.utter_message(text=say("inquiry.confirm.unclear"))
         return {"inquiry_confirmed": None}
 
 

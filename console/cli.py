@@ -1,15 +1,26 @@
 """The console's command line, for running it and for scripting.
 
     python -m console serve [--host $BIND_HOST] [--port $CONSOLE_PORT] [--session-dir DIR]
-    python -m console create-user USERNAME [--display-name NAME] [--password-stdin]
+    python -m console create-user USERNAME [--display-name NAME] [--role coordinator|administrator]
+                                  [--email ADDRESS] [--unit UNIT_ID ...] [--password-stdin]
     python -m console set-password USERNAME [--password-stdin]
     python -m console deactivate-user USERNAME | activate-user USERNAME
-    python -m console list [--status S] [--unit U] [--country C] [--language L] [--search TEXT] [--assigned USER|-]
+    python -m console set-role USERNAME coordinator|administrator
+    python -m console set-units USERNAME [UNIT_ID ...]        (none: no unit)
+    python -m console set-email USERNAME [ADDRESS]            (none: no notifications)
+    python -m console users
+    python -m console units                                   (the knowledge store's unit ids and names)
+    python -m console list [filters] [--sort due|newest] [--by USERNAME]
     python -m console show REFERENCE [--by USERNAME]
     python -m console set-status REFERENCE STATUS --by USERNAME
     python -m console export [filters] [--by USERNAME] [--bom] > inquiries.csv
+    python -m console audit [--reference REF] [--actor NAME] [--limit N] [--by USERNAME]
     python -m console purge-transcripts
 
+Filters: --status --unit --country --language --search --assigned USER|-. Whoever runs this has the
+database in hand, so without `--by` it acts as the operator `cli:<login name>` (every inquiry, the
+accounts); `--by USERNAME` applies that account's role and units (a coordinator sees their queues only
+and may not read the whole audit log). Lists, views, exports and audit-log reads are audited.
 The database is DATABASE_URL's (see .env.example). Exit status: 0 done, 1 refused (message on stderr),
 2 wrong usage.
 """
@@ -24,8 +35,11 @@ from datetime import datetime, timezone
 from sqlalchemy.orm import Session
 
 import referrals
-from referrals import InquiryFilter, ReferralError, Status
+from referrals import InquiryFilter, ReferralError, Role, Status
 from console.timefmt import ago
+from referrals.browsing import browse, read_audit_log
+from referrals.deadlines import Promise, deadline
+from referrals.names import names
 from settings import load_settings
 from settings.database import make_engine
 
@@ -67,6 +81,22 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("username")
     create.add_argument("--display-name")
     create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    create.add_argument("--role", choices=Role.values(),
+                        help="default: administrator for the first account, coordinator after")
+    create.add_argument("--email", help="where new inquiries of their units and the overdue digest are sent")
+    create.add_argument("--unit", action="append", default=[], help="a unit id whose queue they work (repeatable)")
+
+    role = commands.add_parser("set-role", help="make an account a coordinator or an administrator")
+    role.add_argument("username")
+    role.add_argument("role", choices=Role.values())
+    units = commands.add_parser("set-units", help="the units whose queue a coordinator works")
+    units.add_argument("username")
+    units.add_argument("units", nargs="*", metavar="UNIT_ID")
+    email = commands.add_parser("set-email", help="the address notifications go to (none: remove)")
+    email.add_argument("username")
+    email.add_argument("email", nargs="?", default=None)
+    commands.add_parser("users", help="list the accounts with role, email and units")
+    commands.add_parser("units", help="the unit ids to give coordinators, with their names")
 
     password = commands.add_parser("set-password", help="change a coordinator's password (ends their sessions)")
     password.add_argument("username")
@@ -76,9 +106,11 @@ def _parser() -> argparse.ArgumentParser:
         command = commands.add_parser(name, help=text)
         command.add_argument("username")
 
-    listing = commands.add_parser("list", help="list inquiries, newest first")
+    listing = commands.add_parser("list", help="list inquiries, least time left first (audited)")
     _add_filters(listing)
     listing.add_argument("--limit", type=int, default=None)
+    listing.add_argument("--sort", choices=("due", "newest"), default="due")
+    listing.add_argument("--by", help="whose queues (default: cli:<login name>, every inquiry)")
 
     show = commands.add_parser("show", help="show one inquiry (audited)")
     show.add_argument("reference")
@@ -93,6 +125,12 @@ def _parser() -> argparse.ArgumentParser:
     _add_filters(export)
     export.add_argument("--by", help="who exports (default: cli:<login name>)")
     export.add_argument("--bom", action="store_true", help="start with a UTF-8 byte order mark (for Excel)")
+
+    audit = commands.add_parser("audit", help="the audit log, newest first (administrators; audited)")
+    audit.add_argument("--reference")
+    audit.add_argument("--actor")
+    audit.add_argument("--limit", type=int, default=100)
+    audit.add_argument("--by", help="who reads (default: cli:<login name>)")
 
     commands.add_parser("purge-transcripts", help="delete chat events left of erased inquiries")
     return parser
@@ -134,18 +172,42 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, session: Session) -> int:  # noqa: C901 - a dispatcher
     out = sys.stdout
+    operator = _cli_actor(None)
     if args.command == "create-user":
         coordinator = referrals.create_coordinator(session, args.username, _read_password(args.password_stdin),
-                                                   args.display_name)
-        print(f"created coordinator {coordinator.username} ({coordinator.display_name})")
+                                                   args.display_name, role=args.role, email=args.email,
+                                                   units=tuple(args.unit), by=operator)
+        print(f"created coordinator {coordinator.username} ({coordinator.display_name}), role {coordinator.role}"
+              + (f", units {', '.join(coordinator.unit_ids)}" if coordinator.unit_ids else ""))
     elif args.command == "set-password":
-        referrals.set_password(session, args.username, _read_password(args.password_stdin))
+        referrals.set_password(session, args.username, _read_password(args.password_stdin), by=operator)
         print(f"password changed for {args.username}")
     elif args.command in ("deactivate-user", "activate-user"):
-        referrals.set_active(session, args.username, args.command == "activate-user")
+        referrals.set_active(session, args.username, args.command == "activate-user", by=operator)
         print(f"{args.username} {'activated' if args.command == 'activate-user' else 'deactivated'}")
+    elif args.command == "set-role":
+        print(f"{referrals.set_role(session, args.username, args.role, by=operator).username} is now {args.role}")
+    elif args.command == "set-units":
+        account = referrals.set_units(session, args.username, tuple(args.units), by=operator)
+        print(f"{account.username} works the queues of: {', '.join(account.unit_ids) or 'no unit'}")
+    elif args.command == "set-email":
+        account = referrals.set_email(session, args.username, args.email, by=operator)
+        print(f"{account.username} gets notifications at: {account.email or 'nowhere'}")
+    elif args.command == "users":
+        _users(session, out)
+    elif args.command == "units":
+        known = names(session.get_bind()).units
+        if not known:
+            raise ReferralError("The knowledge store is not built in this database (python -m knowledge build).")
+        for unit in sorted(known.values(), key=lambda unit: unit.id):
+            print(f"{unit.id:<32} {unit.full}", file=out)
+    elif args.command == "audit":
+        for entry in read_audit_log(session, by=_cli_actor(args.by), reference=args.reference, actor=args.actor,
+                                    limit=args.limit):
+            print(f"{entry.at:%Y-%m-%d %H:%M:%S} UTC  {entry.actor}  {entry.action}  {entry.reference or '-'}"
+                  + (f"  ({entry.details})" if entry.details else ""), file=out)
     elif args.command == "list":
-        _list(session, _filters(args), args.limit, out)
+        _list(session, _filters(args), args.limit, out, by=_cli_actor(args.by), order=args.sort)
     elif args.command == "show":
         _show(session, referrals.view_inquiry(session, args.reference, by=_cli_actor(args.by)), out)
     elif args.command == "set-status":
@@ -164,12 +226,31 @@ def _ago(value: datetime) -> str:
     return ago(value)
 
 
-def _list(session: Session, filters: InquiryFilter, limit: int | None, out) -> None:  # noqa: ANN001
-    inquiries = referrals.list_inquiries(session, filters, limit=limit)
-    columns = ("reference", "submitted", "age", "status", "country", "language", "unit", "assigned", "patient")
+def _time_left(inquiry: referrals.Inquiry, now: datetime, promise: Promise) -> str:
+    item = deadline(inquiry, now, promise)
+    if item is None:
+        return "-"
+    hours = int(abs(item.left.total_seconds()) // 3600)
+    return f"overdue:{hours}h" if item.overdue else f"{hours}h"
+
+
+def _users(session: Session, out) -> None:  # noqa: ANN001
+    for account in referrals.list_coordinators(session, include_inactive=True):
+        print(f"{account.username:<20} {account.role:<13} {'active' if account.active else 'inactive':<8} "
+              f"{account.email or '-':<30} {', '.join(account.unit_ids) or '-'}", file=out)
+
+
+def _list(session: Session, filters: InquiryFilter, limit: int | None, out, *, by: str,  # noqa: ANN001
+          order: str) -> None:
+    inquiries = browse(session, filters, by=by, order=order, limit=limit).inquiries
+    unit_names = names(session.get_bind())
+    now, promise = datetime.now(timezone.utc), Promise.from_settings()
+    columns = ("reference", "submitted", "age", "status", "left", "country", "language", "unit", "assigned",
+               "patient")
     rows = [(
-        i.reference, i.created_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%MZ"), _ago(i.created_at), i.status,
-        i.country, i.language, i.recommended_unit_id or "-", i.assigned_to.username if i.assigned_to else "-",
+        i.reference, i.created_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%MZ"), _ago(i.created_at),
+        i.status, _time_left(i, now, promise), i.country, i.language, unit_names.unit(i.recommended_unit_id) or "-",
+        i.assigned_to.username if i.assigned_to else "-",
         "(deleted)" if i.personal_data_deleted_at else (i.patient_name or ""),
     ) for i in inquiries]
     widths = [max([len(c)] + [len(r[n]) for r in rows]) for n, c in enumerate(columns)]
@@ -183,6 +264,7 @@ def _show(session: Session, inquiry: referrals.Inquiry, out) -> None:  # noqa: A
     labels = {cls: {m.value: m.label for m in cls} for cls in (referrals.Writer, referrals.Relation,
                                                                  referrals.StageOfCare, referrals.Want)}
     yes_no = {None: "not asked", True: "yes", False: "no"}
+    known = names(session.get_bind())
     fields = [
         ("Reference", inquiry.reference),
         ("Status", inquiry.status),
@@ -198,8 +280,8 @@ def _show(session: Session, inquiry: referrals.Inquiry, out) -> None:  # noqa: A
         ("Country", f"{referrals.country_name(inquiry.country)} ({inquiry.country})"),
         ("Language", f"{referrals.language_name(inquiry.language)} ({inquiry.language})"),
         ("Diagnosis", inquiry.diagnosis or "-"),
-        ("Condition", inquiry.condition_id or "-"),
-        ("Recommended unit", inquiry.recommended_unit_id or "-"),
+        ("Condition", known.condition(inquiry.condition_id) or "-"),
+        ("Recommended unit", known.unit_full(inquiry.recommended_unit_id) or "-"),
         ("Stage of care", labels[referrals.StageOfCare].get(inquiry.stage, inquiry.stage)),
         ("Wants", "; ".join(labels[referrals.Want].get(w, w) for w in inquiry.wants or [])),
         ("Treatment so far", inquiry.treatment_history or "-"),

@@ -1,4 +1,10 @@
-"""Serving the console: waitress when it is installed, otherwise werkzeug's threaded WSGI server."""
+"""Serving the console: waitress when it is installed, otherwise werkzeug's threaded WSGI server.
+
+The console process also runs two background loops: re-purging the transcripts of erased inquiries, and
+the email outbox (`notifications.delivery`: sending what is due through SMTP_HOST, the daily overdue
+digest at DIGEST_HOUR). So `make run` needs no extra service for email; a deployment with several
+console processes runs a loop in each, and the outbox's claims keep each email to one sender.
+"""
 from __future__ import annotations
 
 import logging
@@ -37,6 +43,9 @@ def serve(app: Flask, database_url: str, host: str, port: int) -> int:
     stop = threading.Event()
     purger = threading.Thread(target=_purge_loop, args=(database_url, stop), name="purge", daemon=True)
     purger.start()
+    from notifications.delivery import start_thread  # noqa: PLC0415
+
+    start_thread(shared_engine(database_url), stop, interval=_outbox_interval())
     try:
         import waitress  # noqa: PLC0415 - optional
     except ImportError:
@@ -62,6 +71,16 @@ def serve(app: Flask, database_url: str, host: str, port: int) -> int:
         server.server_close()
     print("console stopped", file=sys.stderr, flush=True)
     return 0
+
+
+def _outbox_interval() -> float:
+    """Seconds between outbox rounds (CONSOLE_OUTBOX_INTERVAL_SECONDS, for the tests; default 15)."""
+    import os  # noqa: PLC0415
+
+    try:
+        return max(0.2, float(os.environ.get("CONSOLE_OUTBOX_INTERVAL_SECONDS", "") or 15))
+    except ValueError:
+        return 15.0
 
 
 def _safe_url(url: str) -> str:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from notifications.messages import duration  # noqa: F401 - one way to write a length of time, emails too
+
 KST = timezone(timedelta(hours=9), "KST")  # Korea has no daylight saving time
 
 
@@ -22,3 +24,4 @@ def ago(value: datetime | None, now: datetime | None = None) -> str:
 
 def korea_time(value: datetime | None) -> str:
     return "" if value is None else value.astimezone(KST).strftime("%Y-%m-%d %H:%M KST")
+

@@ -1,6 +1,11 @@
 """`make bench`: speed and cost of the bot, ours beside the `rasa init` baseline, in one run.
 
     python -m evaluation.bench [--smoke] [--out reports] [--levels 1,10,50] [--no-baseline] [--no-train]
+                               [--turns 120] [--profile-seconds 8] [--cluster-levels 10,50] [--no-cluster]
+
+Besides the load levels of ours and the baseline: a turn's cost over one long conversation, a py-spy
+profile of both servers under load, and the cluster of `make run-cluster` beside one process
+(evaluation/bench_scaling.py); `--smoke` leaves those three out.
 
 Writes `<out>/bench.json` (every figure), `<out>/bench.md` (summary tables) and `<out>/latency.png`.
 See evaluation/README.md.
@@ -12,10 +17,11 @@ import shutil
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from evaluation import common, loadclient
+from evaluation import bench_scaling, common, loadclient
 from evaluation.common import PROJECT_ROOT, fmt, log, md_table, ratio
+from settings import load_settings
 
 TARGETS = {
     "p95_ms_at_10": 150.0,        # p95 latency per message at 10 concurrent conversations, on 2 cores
@@ -38,26 +44,20 @@ def measure_training(out_dir: Path, log_dir: Path, config: Path = PROJECT_ROOT /
 
 
 def bench_system(label: str, model: Path, workdir: Path, scripts: list[dict], levels: list[int],
-                 conversations_for, timeout: float, think_time: float) -> dict[str, Any]:
+                 conversations_for, timeout: float, think_time: float,
+                 before_levels: Callable[[common.BotStack, dict[str, int]], None] | None = None) -> dict[str, Any]:
+    """One bot (action server and Rasa server on SQLite) through every load level; `before_levels` runs
+    after the warm-up (the long conversation, the profile)."""
     with common.start_stack(label, model, workdir) as stack:
         pids = {"rasa_server": stack.rasa_service.process.pid, "action_server": stack.action_service.process.pid}
         idle = {name: common.rss_bytes(pid) for name, pid in pids.items()}
-        level_results = []
         with common.RssSampler(pids) as sampler:
             # warm-up (not measured): every script once, one at a time
             loadclient.play(stack.url, scripts, 1, min(len(scripts), 4), seed=1, timeout=timeout)
-            for level in levels:
-                count = conversations_for(level)
-                log(f"{label}: {count} conversations, {level} at a time")
-                with common.CpuMonitor(pids) as cpu:
-                    result = loadclient.play(stack.url, scripts, level, count, seed=level, timeout=timeout,
-                                             think_time=think_time)
-                summary = result.summary()
-                summary["cpu"] = cpu.figures()
-                level_results.append(summary)
-                log(f"{label} @{level}: {fmt(summary['messages_per_second'], 1)} msg/s, "
-                    f"p95 {fmt(summary['latency_ms']['p95'], 0)} ms, errors {summary['errors']}, "
-                    f"other CPU use {100 * summary['cpu']['other_share']:.0f} %")
+            if before_levels:
+                before_levels(stack, pids)
+            level_results = bench_scaling.run_levels(label, stack.url, pids, scripts, levels, conversations_for,
+                                                     timeout, think_time)
         return {
             "model": str(model.relative_to(PROJECT_ROOT)) if model.is_relative_to(PROJECT_ROOT) else str(model),
             "model_bytes": model.stat().st_size,
@@ -244,6 +244,7 @@ def render_markdown(results: dict[str, Any]) -> str:
         bt = results["baseline_training"]
         lines += [f"Baseline `rasa train` in this run: {fmt(bt['seconds'], 1)} s (Rasa reuses cached components "
                   "when the data did not change, so this is not a training time).", ""]
+    lines += bench_scaling.markdown(results)
     return "\n".join(lines)
 
 
@@ -260,6 +261,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds before a request counts as an error")
     parser.add_argument("--no-baseline", action="store_true", help="measure ours only")
     parser.add_argument("--no-train", action="store_true", help="skip the timed forced training")
+    parser.add_argument("--turns", type=int, default=120,
+                        help="turns of the long conversation timed turn by turn (0: skip)")
+    parser.add_argument("--profile-seconds", type=float, default=8,
+                        help="py-spy on both servers under 10 concurrent conversations (0: skip)")
+    parser.add_argument("--cluster-levels", default="10,50", help="concurrent conversations against the cluster")
+    parser.add_argument("--rasa-replicas", type=int, help="Rasa servers in the cluster (default: RASA_REPLICAS)")
+    parser.add_argument("--action-replicas", type=int, help="action servers in the cluster (default: ACTION_REPLICAS)")
+    parser.add_argument("--no-cluster", action="store_true", help="leave the cluster out")
     args = parser.parse_args(argv)
 
     out = Path(args.out).resolve()
@@ -280,8 +289,23 @@ def main(argv: list[str] | None = None) -> int:
     # The load runs first and the timed training last, so no load level follows a training that just
     # heated the CPUs; the bots run one after the other.
     results["systems"] = {}
-    results["systems"]["ours"] = bench_system("ours", common.our_model(args.model), work / "bot-ours", scripts,
-                                              levels, conversations_for, args.timeout, args.think_time)
+    model = common.our_model(args.model)
+
+    def long_conversation_and_profile(stack: common.BotStack, pids: dict[str, int]) -> None:
+        if args.turns and not args.smoke:
+            results["turn_cost"] = bench_scaling.measure_turn_cost(stack.url, args.turns, timeout=args.timeout)
+        if args.profile_seconds and not args.smoke:
+            results["profile"] = bench_scaling.profile_under_load(stack.url, pids, scripts, work,
+                                                                  args.profile_seconds, timeout=args.timeout)
+
+    results["systems"]["ours"] = bench_system("ours", model, work / "bot-ours", scripts, levels, conversations_for,
+                                              args.timeout, args.think_time, before_levels=long_conversation_and_profile)
+    if not (args.no_cluster or args.smoke):
+        settings = load_settings()
+        results["cluster"] = bench_scaling.bench_cluster(
+            model, work / "cluster", scripts, [int(x) for x in args.cluster_levels.split(",") if x.strip()],
+            conversations_for, args.timeout, args.think_time,
+            args.rasa_replicas or settings.rasa_replicas, args.action_replicas or settings.action_replicas)
     if not args.no_baseline:
         log("training the baseline (rasa init's configuration) on the current domain and data")
         trained = common.train_baseline(out / "models", args.smoke, work / "logs")
@@ -299,8 +323,11 @@ def main(argv: list[str] | None = None) -> int:
     results["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     common.write_json(out / "bench.json", results)
     plot_latency(results, out / "latency.png")
+    bench_scaling.plot_turn_cost(results.get("turn_cost") or {}, out / "turn_cost.png")
     (out / "bench.md").write_text(render_markdown(results), encoding="utf-8")
     log(f"wrote {out / 'bench.json'}, {out / 'bench.md'} and {out / 'latency.png'}")
+    for line in bench_scaling.summary_lines(results):
+        print(line, flush=True)
     return 0
 
 

@@ -5,28 +5,32 @@ The chat form uses the validators (`normalise_email`, `normalise_phone`, `parse_
 `delete_personal_data`. The console uses the coordinator-side functions. Tables: `create_schema(engine)`.
 """
 from referrals.accounts import (
-    MIN_PASSWORD_LENGTH, authenticate, create_coordinator, list_coordinators, normalise_username, set_active,
-    set_password,
+    MIN_PASSWORD_LENGTH, administrators, authenticate, create_coordinator, list_coordinators, normalise_username,
+    queue_of, set_active, set_email, set_password, set_role, set_units,
 )
-from referrals.enums import ALLOWED_TRANSITIONS, Relation, StageOfCare, Status, Want, Writer
+from referrals.access import acting_account, can_open
+from referrals.enums import ALLOWED_TRANSITIONS, Relation, Role, StageOfCare, Status, Want, Writer
 from referrals.errors import (
-    ConsentRequired, InquiryNotFound, InvalidTransition, PersonalDataDeleted, ReferralError, UnknownCoordinator,
-    ValidationError,
+    ConsentRequired, InquiryNotFound, InvalidTransition, NotPermitted, PersonalDataDeleted, ReferralError,
+    UnknownCoordinator, ValidationError,
 )
 # imported so that create_schema creates its table too
 from referrals.erasures import Erasure
 from referrals.export import CSV_COLUMNS, export_csv
 from referrals.fields import INQUIRY_FIELDS, FieldSpec, clean_field, clean_inquiry
 from referrals.inquiries import (
-    PERSONAL_FIELDS, UNASSIGNED, FilterOptions, InquiryFilter, PatientStatus, add_note, allowed_statuses, assign,
-    audit_entries, count_inquiries, delete_personal_data, erase_personal_data, filter_options, get_coordinator,
-    get_inquiry, list_inquiries, record_audit, reply_to_patient, set_status, status_for_patient, submit_inquiry,
-    view_inquiry,
+    PERSONAL_FIELDS, PatientStatus, add_note, allowed_statuses, assign, audit_entries, delete_personal_data,
+    erase_personal_data, get_coordinator, get_inquiry, record_audit, reply_to_patient, set_status,
+    status_for_patient, submit_inquiry, view_inquiry,
 )
-from referrals.models import AuditEntry, Coordinator, Inquiry, Note, create_schema, metadata
+from referrals.listing import (
+    UNASSIGNED, FilterOptions, InquiryFilter, count_inquiries, filter_options, list_inquiries,
+)
+from referrals.models import AuditEntry, Coordinator, CoordinatorUnit, Inquiry, Note, create_schema, metadata
 # after referrals.inquiries, which they use; imported here so that create_schema creates their tables too
 from referrals.access_attempts import AccessFailure, ReferenceLocked
 from referrals.submissions import Submission, new_submission_key, submit_once
+from notifications.outbox import OutboxMessage  # the outbox table, queued in the referrals' transactions
 from referrals.places import (
     COMMON_LANGUAGES, country_name, language_choices, language_name, normalise_country, normalise_language,
 )
@@ -35,7 +39,9 @@ from referrals.transcript import TranscriptLine, purge_deleted_transcripts, tran
 from referrals.validation import AgeOrBirthDate, normalise_email, normalise_phone, parse_age_or_birth_date
 
 __all__ = [
-    "ALLOWED_TRANSITIONS", "AccessFailure", "AgeOrBirthDate", "AuditEntry", "COMMON_LANGUAGES", "CSV_COLUMNS",
+    "ALLOWED_TRANSITIONS", "AccessFailure", "CoordinatorUnit", "NotPermitted", "OutboxMessage", "Role",
+    "acting_account", "administrators", "can_open", "queue_of", "set_email", "set_role", "set_units",
+    "AgeOrBirthDate", "AuditEntry", "COMMON_LANGUAGES", "CSV_COLUMNS",
     "ConsentRequired",
     "Coordinator", "Erasure", "FieldSpec", "FilterOptions", "INQUIRY_FIELDS", "Inquiry", "InquiryFilter",
     "InquiryNotFound",

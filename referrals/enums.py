@@ -114,3 +114,11 @@ ALLOWED_TRANSITIONS: dict[Status, frozenset[Status]] = {
 
 # Statuses from which a coordinator may (re)write the reply to the patient.
 REPLYABLE_STATUSES = frozenset({Status.NEW, Status.IN_REVIEW, Status.ANSWERED})
+
+
+class Role(LabelledEnum):
+    """What a console account may do. A coordinator works the queues of the units assigned to them; an
+    administrator sees every inquiry, manages the accounts and reads the whole audit log."""
+
+    COORDINATOR = ("coordinator", "Coordinator")
+    ADMINISTRATOR = ("administrator", "Administrator")

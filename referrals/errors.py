@@ -60,3 +60,8 @@ class UnknownCoordinator(ReferralError, LookupError):
     def __init__(self, username: str) -> None:
         super().__init__(f"There is no active coordinator with the username {username!r}.")
         self.username = username
+
+
+class NotPermitted(ReferralError, PermissionError):
+    """The acting account's role or units do not allow this (an administrator's task, or another
+    unit's inquiry)."""

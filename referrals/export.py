@@ -10,15 +10,18 @@ from typing import Any, TextIO
 from sqlalchemy.orm import Session
 
 
-from referrals.inquiries import InquiryFilter, list_inquiries, record_audit
+from referrals.access import acting_account
+from referrals.inquiries import record_audit
+from referrals.listing import InquiryFilter, list_inquiries
 from referrals.models import Inquiry
+from referrals.names import Names, names
 from referrals.places import country_name
 
 CSV_COLUMNS = (
     "reference", "submitted_at", "updated_at", "status", "assigned_to", "writer", "relation", "writer_name",
     "patient_name", "age", "birth_date", "country", "country_name", "language", "diagnosis", "condition_id",
-    "recommended_unit_id", "stage", "wants", "treatment_history", "questions", "has_records", "has_pathology",
-    "has_imaging", "travel_plans", "contact_email", "contact_phone", "consent_given_at", "replied_at",
+    "condition_name", "recommended_unit_id", "recommended_unit_name", "stage", "wants", "treatment_history",
+    "questions", "has_records", "has_pathology", "has_imaging", "travel_plans", "contact_email", "contact_phone", "consent_given_at", "replied_at",
     "replied_by", "personal_data_deleted_at",
 )
 _E164 = re.compile(r"^\+\d{7,15}$")
@@ -40,7 +43,10 @@ def _cell(value: Any) -> str:
     return text
 
 
-def inquiry_row(inquiry: Inquiry) -> dict[str, str]:
+def inquiry_row(inquiry: Inquiry, known: Names | None = None) -> dict[str, str]:
+    """One CSV row: the stored ids and, beside them, the names people read (`known`; the id again when
+    the knowledge store does not know it)."""
+    known = known or Names()
     values = {
         "reference": inquiry.reference,
         "submitted_at": inquiry.created_at,
@@ -58,7 +64,9 @@ def inquiry_row(inquiry: Inquiry) -> dict[str, str]:
         "language": inquiry.language,
         "diagnosis": inquiry.diagnosis,
         "condition_id": inquiry.condition_id,
+        "condition_name": known.condition(inquiry.condition_id),
         "recommended_unit_id": inquiry.recommended_unit_id,
+        "recommended_unit_name": known.unit_full(inquiry.recommended_unit_id),
         "stage": inquiry.stage,
         "wants": ";".join(inquiry.wants or []),
         "treatment_history": inquiry.treatment_history,
@@ -79,14 +87,16 @@ def inquiry_row(inquiry: Inquiry) -> dict[str, str]:
 
 def export_csv(session: Session, filters: InquiryFilter | None = None, *, by: str,
                out: TextIO | None = None) -> str | None:
-    """Write the inquiries matching `filters` (newest first) as CSV, header first, to `out`, or return
-    the text when `out` is None. Audited as an export by `by` (the filters, never the search words)."""
-    inquiries = list_inquiries(session, filters)
+    """Write the inquiries matching `filters` that `by` may see (a coordinator: their queues), newest
+    first, as CSV, header first, to `out`, or return the text when `out` is None. Audited as an export by
+    `by` (the filters, never the search words)."""
+    inquiries = list_inquiries(session, filters, viewer=acting_account(session, by))
+    known = names(session.get_bind())
     target = out if out is not None else io.StringIO()
     writer = csv.DictWriter(target, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for inquiry in inquiries:
-        writer.writerow(inquiry_row(inquiry))
+        writer.writerow(inquiry_row(inquiry, known))
     record_audit(session, by, "exported",
                  details=f"{len(inquiries)} inquiries; {(filters or InquiryFilter()).describe()}")
     return target.getvalue() if out is None else None

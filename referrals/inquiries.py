@@ -4,31 +4,32 @@ Conventions: every function takes a SQLAlchemy `Session` (the patient-side funct
 `status_for_patient` and `delete_personal_data` also take an `Engine`). Functions that change
 something commit the session themselves: each call is one unit of work, audited in the same transaction.
 Coordinator-side functions name the acting coordinator with `by=<username>`, which must be an active
-account (`UnknownCoordinator` otherwise).
+account (`UnknownCoordinator` otherwise) allowed to work on the inquiry (`NotPermitted` for another unit's
+queue, see `referrals.access`). A new inquiry and a reply queue their emails in the outbox in the same
+transaction (`notifications.events`). Lists and filters: `referrals.listing`.
 """
 from __future__ import annotations
 
 import hmac
-import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from referrals import references
+from referrals.access import acting_account, require_can_open
 from referrals.enums import ALLOWED_TRANSITIONS, REPLYABLE_STATUSES, Status
 from referrals.errors import (
-    InquiryNotFound, InvalidTransition, PersonalDataDeleted, UnknownCoordinator, ValidationError,
+    InquiryNotFound, InvalidTransition, PersonalDataDeleted, ReferralError, UnknownCoordinator, ValidationError,
 )
 from referrals.fields import clean_inquiry
 from referrals.models import AuditEntry, Coordinator, Inquiry, Note, utcnow
-from referrals.places import normalise_country, normalise_language
 from referrals.validation import clean_text, normalise_email, normalise_phone
 
 PATIENT_ACTOR = "patient"
@@ -96,11 +97,19 @@ def submit_inquiry(bind: Session | Engine, data: Mapping[str, Any], *, now: date
                     continue  # another process took the same reference in between
                 raise
             record_audit(session, PATIENT_ACTOR, "submitted", inquiry=inquiry, commit=False)
+            _notify("inquiry_arrived", session, inquiry)  # queued with the inquiry: stored both, or neither
             if before_commit is not None:
                 before_commit(session, inquiry)
             session.commit()
             return reference
     raise RuntimeError("could not generate an unused inquiry reference")
+
+
+def _notify(event: str, session: Session, inquiry: Inquiry) -> None:
+    """Queue the emails of an event in the outbox, in the caller's transaction (`notifications.events`)."""
+    from notifications import events  # noqa: PLC0415 - notifications builds on this module
+
+    getattr(events, event)(session, inquiry)
 
 
 @dataclass(frozen=True)
@@ -203,6 +212,9 @@ def _erase(session: Session, inquiry: Inquiry, actor: str) -> None:
     inquiry.status = Status.CLOSED.value
     inquiry.personal_data_deleted_at = now
     inquiry.updated_at = now
+    from notifications.outbox import scrub_for_inquiry  # noqa: PLC0415
+
+    scrub_for_inquiry(session, inquiry.id)  # the reply emails held the patient's address and the reply
     removed = 0
     if inquiry.conversation_id:
         record_erasure(session, inquiry.conversation_id, now)
@@ -240,8 +252,15 @@ def get_inquiry(session: Session, reference: str) -> Inquiry:
 
 
 def view_inquiry(session: Session, reference: str, *, by: str) -> Inquiry:
-    """`get_inquiry` plus an audit row saying that `by` viewed it."""
+    """`get_inquiry` plus an audit row saying that `by` viewed it; `NotPermitted` (audited as refused)
+    when `by` is a coordinator and the inquiry is in another unit's queue (`referrals.access`)."""
     inquiry = get_inquiry(session, reference)
+    account = acting_account(session, by)
+    try:
+        require_can_open(account, inquiry)
+    except ReferralError:
+        record_audit(session, by, "view_refused", inquiry=inquiry, details="another unit's queue")
+        raise
     record_audit(session, by, "viewed", inquiry=inquiry)
     return inquiry
 
@@ -256,6 +275,7 @@ def _for_change(session: Session, reference: str, by: str) -> tuple[Inquiry, Coo
         ).unique().scalar_one_or_none()
     if inquiry is None:
         raise InquiryNotFound(str(reference))
+    require_can_open(coordinator, inquiry)
     if inquiry.is_deleted:
         raise PersonalDataDeleted(inquiry.reference)
     return inquiry, coordinator
@@ -342,6 +362,7 @@ def reply_to_patient(session: Session, reference: str, text: str, *, by: str) ->
     inquiry.updated_at = now
     record_audit(session, coordinator.username, "replied", inquiry=inquiry,
                  details=f"{old.value} -> {Status.ANSWERED.value}", commit=False)
+    _notify("reply_written", session, inquiry)  # the email to the patient, sent from the outbox
     session.commit()
     return inquiry
 
@@ -363,116 +384,3 @@ def audit_entries(session: Session, reference: str | None = None, *, actor: str 
     if actor is not None:
         query = query.where(AuditEntry.actor == actor)
     return list(session.execute(query).scalars())
-
-
-# --- lists, filters and search ------------------------------------------------------------------------
-
-UNASSIGNED = "-"
-
-
-@dataclass
-class InquiryFilter:
-    """Filters for the inbox and exports; empty values do not filter. `assigned_to` is a username or
-    `UNASSIGNED` ('-'); `search` matches every word against the reference, names, diagnosis, contact
-    details, ids, free-text answers and notes (ASCII letters case-insensitively)."""
-
-    status: str | Status | None = None
-    unit: str | None = None
-    country: str | None = None
-    language: str | None = None
-    search: str | None = None
-    assigned_to: str | None = None
-
-    def normalised(self) -> "InquiryFilter":
-        """Validated copy (country and language to codes); `ValidationError` for unusable values."""
-        return InquiryFilter(
-            status=Status.parse(self.status, field="status").value if self.status else None,
-            unit=(self.unit or "").strip() or None,
-            country=normalise_country(self.country) if self.country else None,
-            language=normalise_language(self.language) if self.language else None,
-            search=" ".join((self.search or "").split())[:200] or None,
-            assigned_to=(self.assigned_to or "").strip().lower() or None,
-        )
-
-    def describe(self) -> str:
-        """The filters for an audit row (the search words themselves may be personal data, so not those)."""
-        parts = [f"{name}={value}" for name, value in (
-            ("status", self.status), ("unit", self.unit), ("country", self.country),
-            ("language", self.language), ("assigned", self.assigned_to)) if value]
-        if self.search:
-            parts.append("search=(hidden)")
-        return ", ".join(parts) or "no filter"
-
-
-def _like(column: Any, term: str) -> Any:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return func.lower(column).like(func.lower(f"%{escaped}%"), escape="\\")
-
-
-def _filtered(query: Any, filters: InquiryFilter | None) -> Any:
-    if filters is None:
-        return query
-    f = filters.normalised()
-    if f.status:
-        query = query.where(Inquiry.status == f.status)
-    if f.unit:
-        query = query.where(Inquiry.recommended_unit_id == f.unit)
-    if f.country:
-        query = query.where(Inquiry.country == f.country)
-    if f.language:
-        query = query.where(Inquiry.language == f.language)
-    if f.assigned_to == UNASSIGNED:
-        query = query.where(Inquiry.assigned_to_id.is_(None))
-    elif f.assigned_to:
-        query = query.where(Inquiry.assigned_to_id.in_(
-            select(Coordinator.id).where(Coordinator.username == f.assigned_to)))
-    for term in (f.search or "").split():
-        options = [_like(column, term) for column in (
-            Inquiry.reference, Inquiry.patient_name, Inquiry.writer_name, Inquiry.diagnosis,
-            Inquiry.contact_email, Inquiry.conversation_id, Inquiry.condition_id, Inquiry.recommended_unit_id,
-            Inquiry.treatment_history, Inquiry.questions, Inquiry.travel_plans)]
-        options.append(Inquiry.notes.any(_like(Note.text, term)))
-        canonical = references.normalise_reference(term)
-        if canonical:
-            options.append(Inquiry.reference == canonical)
-        digits = re.sub(r"[^\d]", "", term)
-        if len(digits) >= 3 and re.fullmatch(r"[\d+\-().]+", term):
-            options.append(Inquiry.contact_phone.like(f"%{digits}%"))
-        query = query.where(or_(*options))
-    return query
-
-
-def list_inquiries(session: Session, filters: InquiryFilter | None = None, *, limit: int | None = None,
-                   offset: int = 0) -> list[Inquiry]:
-    """Inquiries matching `filters`, newest first."""
-    query = _filtered(select(Inquiry), filters).order_by(Inquiry.created_at.desc(), Inquiry.id.desc())
-    if limit is not None:
-        query = query.limit(limit)
-    if offset:
-        query = query.offset(offset)
-    return list(session.execute(query).unique().scalars())
-
-
-def count_inquiries(session: Session, filters: InquiryFilter | None = None) -> int:
-    query = _filtered(select(func.count()).select_from(Inquiry), filters)
-    return int(session.execute(query).scalar_one())
-
-
-@dataclass(frozen=True)
-class FilterOptions:
-    """The values present in the store, for the inbox's select boxes."""
-
-    units: list[str] = field(default_factory=list)
-    countries: list[str] = field(default_factory=list)
-    languages: list[str] = field(default_factory=list)
-
-
-def filter_options(session: Session) -> FilterOptions:
-    def distinct(column: Any) -> list[str]:
-        rows = session.execute(select(column).where(column.isnot(None)).distinct().order_by(column))
-        return [value for (value,) in rows if value]
-
-    return FilterOptions(units=distinct(Inquiry.recommended_unit_id), countries=distinct(Inquiry.country),
-                         languages=distinct(Inquiry.language))
-
-

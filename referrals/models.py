@@ -7,13 +7,14 @@ from datetime import datetime, timezone
 
 from sqlalchemy import (
     JSON, Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import declarative_base, relationship
 from sqlalchemy.types import TypeDecorator
 
-from referrals.enums import Relation, StageOfCare, Status, Writer
+from referrals.enums import Relation, Role, StageOfCare, Status, Writer
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(table_name)s_%(column_0_name)s",
@@ -53,9 +54,12 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 
 
 class Coordinator(Base):
-    """An international coordinator's console account."""
+    """A console account: an international coordinator (works the queues of their units) or an
+    administrator (every inquiry, the accounts, the whole audit log). `email` receives the arrival
+    notifications and the overdue digest."""
 
     __tablename__ = "referral_coordinators"
+    __table_args__ = (CheckConstraint(_in("role", Role.values()), name="role"),)
 
     id = Column(Integer, primary_key=True)
     username = Column(String(40), nullable=False, unique=True)
@@ -64,9 +68,36 @@ class Coordinator(Base):
     active = Column(Boolean, nullable=False, default=True)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     last_sign_in_at = Column(UTCDateTime)
+    # added after the first release: referrals.schema_upgrade adds them to an existing table
+    role = Column(String(20), nullable=False, default=Role.COORDINATOR.value)
+    email = Column(String(254))
+
+    unit_rows = relationship("CoordinatorUnit", cascade="all, delete-orphan", lazy="selectin",
+                             order_by="CoordinatorUnit.unit_id")
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.role == Role.ADMINISTRATOR.value
+
+    @property
+    def unit_ids(self) -> tuple[str, ...]:
+        """The knowledge-store unit ids whose queue this account works."""
+        return tuple(row.unit_id for row in self.unit_rows)
 
     def __repr__(self) -> str:
-        return f"<Coordinator {self.username}>"
+        return f"<Coordinator {self.username} {self.role}>"
+
+
+class CoordinatorUnit(Base):
+    """One unit (knowledge-store unit id) in a coordinator's queue."""
+
+    __tablename__ = "referral_coordinator_units"
+    __table_args__ = (UniqueConstraint("coordinator_id", "unit_id", name="uq_referral_coordinator_units_pair"),)
+
+    id = Column(Integer, primary_key=True)
+    coordinator_id = Column(Integer, ForeignKey("referral_coordinators.id", ondelete="CASCADE"), nullable=False,
+                            index=True)
+    unit_id = Column(String(100), nullable=False, index=True)
 
 
 class Inquiry(Base):
@@ -175,11 +206,15 @@ class AuditEntry(Base):
 
 
 def create_schema(engine: Engine) -> None:
-    """Create the referral tables that are missing. Safe to call from several processes starting at
+    """Create the referral tables that are missing and add the columns an older release lacked
+    (`referrals.schema_upgrade`). Safe to call from several processes starting at
     once: a creation that loses the race to another process is retried once the other one is done."""
+    from referrals.schema_upgrade import upgrade_schema  # noqa: PLC0415 - it reads this module's metadata
+
     for attempt in range(3):
         try:
             metadata.create_all(engine, checkfirst=True)
+            upgrade_schema(engine)
             return
         except DBAPIError:
             if attempt == 2:

@@ -66,6 +66,21 @@ class Settings:
     log_retention_days: int = 14
     redis_url: str = ""
     console_trusted_proxies: int = 0
+    # --- `make run-cluster` (stack/cluster.py) ---
+    rasa_replicas: int = 2
+    action_replicas: int = 2
+    # --- email and the response-time promise (see .env.example) ---
+    smtp_host: str = ""  # empty: no email is sent; the outbox keeps the messages and the console shows them
+    smtp_port: int = 587
+    smtp_tls: str = "starttls"  # starttls | ssl | none
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_sender: str = "Referral office <referrals@localhost>"
+    smtp_timeout_seconds: int = 10
+    console_url: str = ""  # the console's address in emails; empty: http://<connect_host>:<console_port>
+    response_target_working_days: int = 2
+    office_holidays: tuple = ()  # datetime.date values
+    digest_hour: int = 9  # Korea time
 
     @property
     def connect_host(self) -> str:
@@ -81,6 +96,11 @@ class Settings:
     @property
     def rasa_url(self) -> str:
         return f"http://{self.connect_host}:{self.rasa_port}"
+
+    @property
+    def console_link(self) -> str:
+        """The console's address as a coordinator opens it from an email (no trailing slash)."""
+        return self.console_url or f"http://{self.connect_host}:{self.console_port}"
 
     @property
     def uses_sqlite(self) -> bool:
@@ -115,4 +135,39 @@ def load_settings() -> Settings:
         log_retention_days=_positive_int_from_env("LOG_RETENTION_DAYS", 14),
         redis_url=os.environ.get("REDIS_URL", "").strip(),
         console_trusted_proxies=_int_from_env("CONSOLE_TRUSTED_PROXIES", 0),
+        rasa_replicas=_positive_int_from_env("RASA_REPLICAS", 2),
+        action_replicas=_positive_int_from_env("ACTION_REPLICAS", 2),
+        **_email_settings(),
+    )
+
+
+def _email_settings() -> dict:
+    """SMTP_*, CONSOLE_URL, RESPONSE_TARGET_WORKING_DAYS, OFFICE_HOLIDAYS, DIGEST_HOUR."""
+    from datetime import date  # noqa: PLC0415
+
+    tls = os.environ.get("SMTP_TLS", "").strip().lower() or "starttls"
+    if tls not in ("starttls", "ssl", "none"):
+        raise SystemExit(f"Setting SMTP_TLS={tls!r} must be starttls, ssl or none (see .env.example).")
+    holidays = []
+    for raw in os.environ.get("OFFICE_HOLIDAYS", "").replace(";", ",").split(","):
+        if raw.strip():
+            try:
+                holidays.append(date.fromisoformat(raw.strip()))
+            except ValueError as error:
+                raise SystemExit(f"OFFICE_HOLIDAYS: {raw.strip()!r} is not a date like 2026-12-25.") from error
+    digest_hour = _int_from_env("DIGEST_HOUR", 9)
+    if not 0 <= digest_hour <= 23:
+        raise SystemExit(f"Setting DIGEST_HOUR={digest_hour} must be 0 to 23 (see .env.example).")
+    return dict(
+        smtp_host=os.environ.get("SMTP_HOST", "").strip(),
+        smtp_port=_positive_int_from_env("SMTP_PORT", 465 if tls == "ssl" else 587),
+        smtp_tls=tls,
+        smtp_user=os.environ.get("SMTP_USER", "").strip(),
+        smtp_password=os.environ.get("SMTP_PASSWORD", ""),
+        smtp_sender=os.environ.get("SMTP_SENDER", "").strip() or "Referral office <referrals@localhost>",
+        smtp_timeout_seconds=_positive_int_from_env("SMTP_TIMEOUT_SECONDS", 10),
+        console_url=os.environ.get("CONSOLE_URL", "").strip().rstrip("/"),
+        response_target_working_days=_positive_int_from_env("RESPONSE_TARGET_WORKING_DAYS", 2),
+        office_holidays=tuple(sorted(holidays)),
+        digest_hour=digest_hour,
     )

@@ -215,21 +215,22 @@ def make_service(name: str, command: list[str], ready_url: str, log_path: Path, 
 
 
 def action_server(settings: Settings, env: dict[str, str], log_dir: Path = LOG_DIR,
-                  actions: str = "actions") -> Service:
-    """Our authenticated action server (actions/server.py), not `rasa run actions`."""
+                  actions: str = "actions", name: str = "action server", log_name: str = "actions.log") -> Service:
+    """Our authenticated action server (actions/server.py), not `rasa run actions`, on ACTION_PORT."""
     return make_service(
-        "action server",
+        name,
         [str(VENV_BIN / "python"), "-m", "actions.server", "--actions", actions,
          "--host", settings.bind_host, "--port", str(settings.action_port)],
-        f"http://{settings.connect_host}:{settings.action_port}/health", log_dir / "actions.log", env)
+        f"http://{settings.connect_host}:{settings.action_port}/health", log_dir / log_name, env)
 
 
 def rasa_server(settings: Settings, env: dict[str, str], model: str | Path = "models",
-                log_dir: Path = LOG_DIR, name: str = "Rasa server") -> Service:
+                log_dir: Path = LOG_DIR, name: str = "Rasa server", endpoints: str = "endpoints.yml") -> Service:
     """The Rasa server with the channels of credentials.yml; CORS allows only the configured site
-    origins; bodies above MAX_REQUEST_BYTES are refused with 413 before anything reads them."""
+    origins; bodies above MAX_REQUEST_BYTES are refused with 413 before anything reads them.
+    `endpoints`: endpoints.yml, or a cluster replica's endpoints.cluster.yml (with the lock store)."""
     command = [str(VENV_BIN / "rasa"), "run", "--model", str(model), "-i", settings.bind_host,
-               "--port", str(settings.rasa_port), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+               "--port", str(settings.rasa_port), "--endpoints", endpoints, "--credentials", "credentials.yml",
                "--cors", *settings.allowed_origins]
     if RASA_LOGGING_CONFIG.exists():
         command += ["--logging-config-file", str(RASA_LOGGING_CONFIG.relative_to(PROJECT_ROOT))]

@@ -8,18 +8,19 @@ import uuid
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.inquiry_access import (
-    BAD_CONTACT, BAD_REFERENCE, ActionPrefillInquiryAccess, ValidateInquiryStatusForm, exit_for, read_turn,
-)
+from actions.inquiry_access import ActionPrefillInquiryAccess, ValidateInquiryStatusForm, exit_for, read_turn
 from actions.inquiry_access_outcomes import (
     ActionDeleteInquiryData, ActionLeaveInquiryAccess, ActionShowInquiryStatus, MAX_FAILED_ATTEMPTS,
 )
 from actions.store import referrals_engine
+from messages import say
 from referrals import submit_inquiry
 from referrals.references import new_reference
 from tests.actions.conftest import Reply, make_tracker, run_action
 
 STATUS_FORM = "inquiry_status_form"
+BAD_REFERENCE = say("access.invalid.reference")
+BAD_CONTACT = say("access.invalid.contact")
 INQUIRY = {"consent": True, "writer": "patient", "patient_name": "Dorj Bold", "age_or_birth_date": "64",
            "country": "Mongolia", "language": "Mongolian", "diagnosis": "lymphoma", "stage": "relapsed",
            "wants": ["second_opinion"], "contact_email": "bat.dorj@example.mn", "contact_phone": "+976 9911 2233"}

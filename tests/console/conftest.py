@@ -37,7 +37,8 @@ def console_env(database_url: str, **extra: str) -> dict[str, str]:
            if not key.startswith("CONSOLE_") and key not in ("REDIS_URL", "BIND_HOST")}
     env.update(DATABASE_URL=database_url, CONSOLE_SECRET_KEY=SECRET_KEY, CONSOLE_SESSION_MINUTES=str(SESSION_MINUTES),
                PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH", "")])),
-               PYTHONWARNINGS="ignore")
+               PYTHONWARNINGS="ignore",
+               SMTP_HOST="")  # never a developer's real mail server (.env); the email tests give their own
     env.update(extra)
     return env
 
@@ -100,16 +101,19 @@ class Console:
 
 
 @contextmanager
-def started_console(database_url: str, workdir: Path, host: str = "127.0.0.1", **env: str) -> Iterator[Console]:
-    """`python -m console serve` over `database_url` with the accounts anna and ben, sessions in
+def started_console(database_url: str, workdir: Path, host: str = "127.0.0.1", port: int | None = None,
+                    **env: str) -> Iterator[Console]:
+    """`python -m console serve` over `database_url` with the accounts anna (administrator) and ben
+    (coordinator of the snuh_hmo queue, the sample inquiry's unit), sessions in
     `workdir`/sessions, `env` added to its environment (BIND_HOST=`host`); stopped afterwards."""
     engine = make_engine(database_url)
-    created = run_cli(database_url, "create-user", "anna", "--display-name", "Anna Kim", "--password-stdin",
-                      input=ANNA_PASSWORD + "\n")
+    created = run_cli(database_url, "create-user", "anna", "--display-name", "Anna Kim", "--role", "administrator",
+                      "--email", "anna@office.example", "--password-stdin", input=ANNA_PASSWORD + "\n")
     assert created.returncode == 0, created.stderr
     with Session(engine, future=True) as session:
-        referrals.create_coordinator(session, "ben", BEN_PASSWORD, "Ben Park")
-    port = free_port()
+        referrals.create_coordinator(session, "ben", BEN_PASSWORD, "Ben Park", role="coordinator",
+                                     units=("snuh_hmo",), email="ben@office.example")
+    port = port or free_port()
     log_path = workdir / "console.log"
     session_dir = workdir / "sessions"
     with log_path.open("wb") as log:

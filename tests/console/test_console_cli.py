@@ -48,7 +48,9 @@ def test_cli_list_show_set_status_and_export(database_url):
         assert listing.returncode == 0, listing.stderr
         lines = listing.stdout.splitlines()
         assert lines[0].split()[:4] == ["reference", "submitted", "age", "status"]
-        assert [line.split()[0] for line in lines[1:]] == [kazakh, mongolia]  # newest first
+        assert [line.split()[0] for line in lines[1:]] == [mongolia, kazakh]  # least time left first
+        newest = run_cli(database_url, "list", "--sort", "newest")
+        assert [line.split()[0] for line in newest.stdout.splitlines()[1:]] == [kazakh, mongolia]
         assert "5 h ago" in listing.stdout and "Aigerim Nurlanova" in listing.stdout
         only = run_cli(database_url, "list", "--country", "mongolia", "--language", "Mongolian")
         assert [line.split()[0] for line in only.stdout.splitlines()[1:]] == [mongolia]

@@ -175,11 +175,11 @@ def inbox_refs(console) -> dict[str, str]:
                    contact_phone="+7 701 234 5678", now=now - timedelta(minutes=12)),
         "uz": seed(console, conversation_id="conv-uz", patient_name="Dilnoza Karimova", country="Uzbekistan",
                    language="Uzbek", recommended_unit_id=None, contact_email="dilnoza@example.uz",
-                   now=now - timedelta(days=3, hours=1)),
+                   now=now - timedelta(days=8, hours=1)),  # overdue whatever the weekday
     }
     with console.session() as session:
-        referrals.set_status(session, refs["kz"], "in_review", by="ben")
-        referrals.assign(session, refs["kz"], "anna", by="ben")
+        referrals.set_status(session, refs["kz"], "in_review", by="anna")
+        referrals.assign(session, refs["kz"], "anna", by="anna")
     return refs
 
 
@@ -189,23 +189,25 @@ def listed(html: str, refs: dict[str, str]) -> list[str]:
     return [name for _position, name in positions]
 
 
-def test_inbox_lists_newest_first_with_age_and_filters(console, inbox_refs):
+def test_inbox_lists_by_time_left_with_age_and_filters(console, inbox_refs):
     client = console.sign_in()
     page = client.get(console.url("/")).text
-    assert listed(page, inbox_refs) == ["kz", "mn", "uz"]
-    assert "12 min ago" in page and "3 h ago" in page and "3 d ago" in page
-    assert page.count("waiting over 48 h") == 1  # the 3-day-old new inquiry
+    assert listed(page, inbox_refs) == ["uz", "mn", "kz"]  # open ones, the least time left first
+    assert listed(client.get(console.url("/?sort=newest")).text, inbox_refs) == ["kz", "mn", "uz"]
+    assert "12 min ago" in page and "3 h ago" in page and "8 d ago" in page
+    assert page.count("overdue by") == 1  # the 8-day-old new inquiry
+    assert 'class="overdue" data-reference="' + inbox_refs["uz"] in page
     cases = {
-        "?status=new": ["mn", "uz"],
+        "?status=new": ["uz", "mn"],
         "?status=in_review": ["kz"],
         "?country=MN": ["mn"],
         "?country=Uzbekistan": ["uz"],
         "?language=ru": ["kz"],
         "?unit=snuh_hmo": ["mn"],
         "?assigned=me": ["kz"],
-        "?assigned=-": ["mn", "uz"],
+        "?assigned=-": ["uz", "mn"],
         "?q=aigerim": ["kz"],
-        "?q=LYMPHOMA+relapsed": ["mn", "uz"],
+        "?q=LYMPHOMA+relapsed": ["uz", "mn"],
         "?q=dilnoza%40example": ["uz"],
         f"?q={inbox_refs['mn'].lower()}": ["mn"],
         "?status=new&country=MN&language=mn": ["mn"],
@@ -216,7 +218,7 @@ def test_inbox_lists_newest_first_with_age_and_filters(console, inbox_refs):
         assert response.status_code == 200
         assert listed(response.text, inbox_refs) == expected, query
     bad = client.get(console.url("/?country=Atlantis&status=new"))
-    assert "Filter country ignored" in bad.text and listed(bad.text, inbox_refs) == ["mn", "uz"]
+    assert "Filter country ignored" in bad.text and listed(bad.text, inbox_refs) == ["uz", "mn"]
 
 
 def test_csv_export_of_the_filtered_list(console, inbox_refs):
@@ -367,7 +369,7 @@ def test_inquiry_page_shows_the_recommended_unit_with_its_sourced_facts(console)
         facts = queries.facts_by_topic(session, "about", unit_id="snuh_hmo")
     html = client.get(console.url(f"/inquiries/{reference}")).text
     unit_section = html[html.index('id="h-unit"'):html.index('id="h-transcript"')]
-    assert offerings.unit.full_name in unit_section
+    assert offerings.unit.full_name in unit_section and "snuh_hmo" not in unit_section  # a name, not the id
     assert "What the unit offers" in unit_section and "Facts" in unit_section
     for item in list(offerings.items)[:3] + facts[:2]:
         assert str(escape(item.text)) in unit_section

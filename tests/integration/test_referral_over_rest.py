@@ -54,6 +54,7 @@ def submit_complete_inquiry(bot) -> tuple[str, str]:
     done = text_of(bot.send(sender, "send it"))
     match = REFERENCE.search(done)
     assert match, done
+    assert "The international office promises an answer within" in done  # the response-time promise
     return sender, match.group(0)
 
 
@@ -165,7 +166,7 @@ def test_status_needs_the_right_contact_and_shows_the_coordinators_reply(running
     engine = make_engine(running_bot.database_url)
     with Session(engine) as session:
         username = create_coordinator(session, f"coord{uuid.uuid4().hex[:6]}", "a-long-password-1",
-                                      "Coordinator Kim").username
+                                      "Coordinator Kim", role="administrator").username
         set_status(session, reference, "in_review", by=username)
         reply_to_patient(session, reference, "Please send the pathology report to our office.", by=username)
 

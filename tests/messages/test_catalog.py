@@ -17,6 +17,11 @@ PROJECT = Path(__file__).resolve().parents[2]
 CODE_DIRS = ("actions", "messages", "server", "console", "notifications", "referrals")
 # ids made from a prefix and a value the code knows (a topic, an intent, a kind, an age group)
 DYNAMIC_PREFIXES = ("topic_button.", "topic_title.", "not_in_pages.kind.", "route.age_group.")
+# the referral inquiry and inquiry access flows: ids kept in tables (a form slot's question and quick replies,
+# an answer to change, a way out of the status check) or made from a labelled answer (referrals.enums)
+FORM_PREFIXES = ("inquiry.ask.", "access.ask.", "inquiry.reply.", "inquiry.change.", "access.exit.",
+                 "inquiry.writer.", "inquiry.relation.", "inquiry.stage.", "inquiry.want.", "inquiry.status.")
+DYNAMIC_PREFIXES += FORM_PREFIXES
 
 
 def say_calls() -> list[tuple[str, str | None, set[str]]]:
@@ -70,3 +75,23 @@ def test_parameters_are_filled_in_and_a_missing_locale_falls_back_to_english():
     assert say("answer.as_of", date="2021-10-08") == "(as of 2021-10-08)"
     assert say("answer.as_of", locale="xx", date="2021-10-08") == "(as of 2021-10-08)"
     assert catalog("xx") == {}
+
+
+def test_every_id_the_referral_and_access_flows_make_exists_and_none_is_left_over():
+    from actions.inquiry_access_outcomes import EXIT_MESSAGE
+    from actions.inquiry_questions import QUESTIONS
+    from actions.referral_form import CHANGE_MESSAGE, LABELLED
+    from referrals.enums import Status
+
+    made = {question for question, _ in QUESTIONS.values()}
+    made |= {title for _, replies in QUESTIONS.values() for title, _ in replies}
+    made |= set(CHANGE_MESSAGE.values()) | set(EXIT_MESSAGE.values())
+    labels = {f"inquiry.{kind}.{member.value}": member.label for kind, enum in LABELLED.items() for member in enum}
+    labels |= {f"inquiry.status.{status.value}": status.label for status in Status}
+    made |= set(labels)
+    assert made <= set(catalog()), sorted(made - set(catalog()))
+    assert all(placeholders(message_id) == set() for message_id in made)
+    left_over = [m for m in catalog() if m.startswith(FORM_PREFIXES) and m not in made]
+    assert not left_over, left_over
+    # the English labels are the referrals package's own, which the form also reads back (Enum.parse)
+    assert {message_id: say(message_id) for message_id in labels} == labels

@@ -82,7 +82,7 @@ def test_the_erasure_is_recorded_with_the_deletion(engine):
 def test_a_coordinators_erasure_is_recorded_too(engine):
     reference = referrals.submit_inquiry(engine, sample_inquiry(SENDER))
     with Session(engine) as session:
-        referrals.create_coordinator(session, "kim", "a-long-password-1", "Coordinator Kim")
+        referrals.create_coordinator(session, "kim", "a-long-password-1", "Coordinator Kim", role="administrator")
         referrals.erase_personal_data(session, reference, by="kim")
         assert latest_erasure(session, SENDER) is not None
 

@@ -63,7 +63,10 @@ def inquiry_data() -> Callable[..., dict[str, Any]]:
 
 @pytest.fixture()
 def coordinators(session: Session) -> dict[str, referrals.Coordinator]:
+    """anna, an administrator; ben, a coordinator of the snuh_hmo queue (the sample inquiry's unit)."""
     return {
-        "anna": referrals.create_coordinator(session, "anna", "correct horse battery", "Anna Kim"),
-        "ben": referrals.create_coordinator(session, "ben", "another long password", "Ben Park"),
+        "anna": referrals.create_coordinator(session, "anna", "correct horse battery", "Anna Kim",
+                                             role="administrator", email="anna@office.example"),
+        "ben": referrals.create_coordinator(session, "ben", "another long password", "Ben Park",
+                                            role="coordinator", units=("snuh_hmo",), email="ben@office.example"),
     }

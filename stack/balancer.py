@@ -1,0 +1,89 @@
+"""The cluster's load balancer: nginx, configured from deploy/nginx.conf.template.
+
+`render_config()` fills the template with the replicas' addresses and writes it under var/cluster/;
+`balancer_service()` is the `Service` that runs nginx in the foreground with that file, so the stack's
+supervisor starts, watches and restarts it like any other service.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from settings import PROJECT_ROOT, Settings
+from stack.processes import Service, make_service
+
+TEMPLATE = PROJECT_ROOT / "deploy" / "nginx.conf.template"
+PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+# A replica that refused a connection is left out for this long before nginx tries it again: short,
+# so a restarted replica gets traffic soon after it answers.
+FAIL_TIMEOUT_SECONDS = 2
+
+
+def nginx_executable() -> str | None:
+    """nginx on PATH, or in the sbin folders a non-root PATH often lacks (Debian installs it there)."""
+    return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin:/opt/homebrew/bin")
+
+
+def listen_address(host: str) -> str:
+    """BIND_HOST as nginx's `listen` wants it (an IPv6 address in brackets)."""
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def upstream_lines(connect_host: str, ports: list[int]) -> str:
+    return "\n".join(f"        server {connect_host}:{port} max_fails=1 fail_timeout={FAIL_TIMEOUT_SECONDS}s;"
+                     for port in ports)
+
+
+def render(template: str, values: dict[str, object]) -> str:
+    """`template` with each {{ name }} replaced; a name without a value is an error, not an empty hole."""
+    def value(match: re.Match) -> str:
+        name = match.group(1)
+        if name not in values:
+            raise KeyError(f"{TEMPLATE.name}: no value for {{{{ {name} }}}}")
+        return str(values[name])
+
+    return PLACEHOLDER.sub(value, template)
+
+
+def render_config(settings: Settings, rasa_ports: list[int], action_ports: list[int], prefix: Path) -> Path:
+    """Write `prefix`/nginx.conf: RASA_PORT spread over `rasa_ports`, ACTION_PORT over `action_ports`."""
+    prefix.mkdir(parents=True, exist_ok=True)
+    text = render(TEMPLATE.read_text(encoding="utf-8"), {
+        "prefix": prefix,
+        "access_log": prefix / "access.log",
+        "listen_host": listen_address(settings.bind_host),
+        "rasa_port": settings.rasa_port,
+        "action_port": settings.action_port,
+        "rasa_servers": upstream_lines(settings.connect_host, rasa_ports),
+        "action_servers": upstream_lines(settings.connect_host, action_ports),
+        "rasa_tries": len(rasa_ports),
+        "action_tries": len(action_ports),
+        "max_request_bytes": settings.max_request_bytes,
+    })
+    path = prefix / "nginx.conf"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def balancer_service(settings: Settings, config: Path, env: dict[str, str], log_dir: Path) -> Service:
+    """nginx in the foreground (`daemon off`) with `config`; ready when its own health route answers."""
+    executable = nginx_executable()
+    if executable is None:
+        raise FileNotFoundError("nginx is not installed")
+    command = [executable, "-p", str(config.parent), "-c", str(config), "-e", "stderr", "-g", "daemon off;"]
+    return make_service("load balancer", command,
+                        f"http://{settings.connect_host}:{settings.rasa_port}/balancer/health",
+                        log_dir / "balancer.log", env)
+
+
+def check_config(config: Path) -> tuple[bool, str]:
+    """`nginx -t` on the rendered file: (valid, nginx's own words)."""
+    import subprocess
+
+    executable = nginx_executable()
+    if executable is None:
+        return False, "nginx is not installed"
+    result = subprocess.run([executable, "-t", "-p", str(config.parent), "-c", str(config), "-e", "stderr"],
+                            capture_output=True, text=True, timeout=30)
+    return result.returncode == 0, (result.stderr or result.stdout).strip()
