@@ -70,6 +70,9 @@ class Category:
     description: str
     broader: str | None
     where: str
+    # the Human Disease Ontology classes whose terms belong to the category: ((DO id, name), ...)
+    ontology_classes: tuple[tuple[str, str], ...] = ()
+    ontology_subset: str | None = None  # a DO subset whose solid tumors belong here (childhood cancer slim)
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,24 @@ class Condition:
     where: str
     # lay descriptions with gaps ("platelet * low|dropping"): see TermMatcher._find_descriptions
     descriptions: tuple[str, ...] = ()
+    # for a condition taken from the disease terminology (knowledge.ontology_merge): its DO id, and
+    # the names from it up to what decided its category ("placenta cancer", "female reproductive
+    # organ cancer"), which the routing explanation reads
+    ontology_id: str | None = None
+    ontology_path: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Sense:
+    """A word that names `otherwise` instead of `means` when the message has a `when` word and no
+    `unless` word ("mole" with "pregnancy"): vocabulary/senses.yml."""
+
+    term: str
+    means: str
+    otherwise: str
+    when: frozenset[str]
+    unless: frozenset[str]
+    where: str
 
 
 @dataclass(frozen=True)
@@ -256,6 +277,19 @@ class Catalog:
     follow_up: dict[str, FollowUpStep] = field(default_factory=dict)
     contacts: dict[str, Contact] = field(default_factory=dict)
     facts: dict[str, FactEntry] = field(default_factory=dict)
+    # From the disease terminology (knowledge.ontology_merge), kept apart from the curated
+    # `conditions` so that the NLU lookup tables (export_nlu) stay the curated words: the terms
+    # that are not curated conditions, the extra names of curated conditions, and the file's
+    # `about` block (source, release, license).
+    ontology_conditions: dict[str, Condition] = field(default_factory=dict)
+    ontology_aliases: dict[str, tuple[Term, ...]] = field(default_factory=dict)
+    ontology_ids: dict[str, tuple[str, ...]] = field(default_factory=dict)  # curated id -> DO ids it stands for
+    terminology: dict = field(default_factory=dict)
+    senses: tuple[Sense, ...] = ()
+
+    def all_conditions(self) -> dict[str, Condition]:
+        """Curated and terminology conditions together (curated first; ids never collide)."""
+        return {**self.conditions, **self.ontology_conditions}
 
     def citations(self) -> list[Citation]:
         """Every citation of every row (including notes and as-of dates), in content order."""
@@ -525,8 +559,14 @@ def _load_vocabulary(catalog: Catalog, vocabulary_dir: Path) -> None:
     data = _read_yaml(path)
     _check_top_level(data, path, {"categories"})
     for raw, where in _entries(data, "categories", path):
-        e = _Entry(raw, where, {"id", "label", "broader", "description"})
-        category = Category(e.ident(), e.text("label"), e.text("description"), e.ident("broader", False), where)
+        e = _Entry(raw, where, {"id", "label", "broader", "description", "ontology_classes", "ontology_subset"})
+        classes = raw.get("ontology_classes") or []
+        if not isinstance(classes, list) or not all(
+                isinstance(c, dict) and set(c) == {"id", "name"} and all(isinstance(v, str) for v in c.values())
+                for c in classes):
+            e.fail("field 'ontology_classes' must be a list of {id, name}")
+        category = Category(e.ident(), e.text("label"), e.text("description"), e.ident("broader", False), where,
+                            tuple((c["id"], c["name"]) for c in classes), e.text("ontology_subset", False))
         _add_unique(catalog.categories, category, "category")
 
     path = vocabulary_dir / "conditions.yml"
@@ -842,9 +882,13 @@ def _check_term_conflicts(catalog: Catalog) -> None:
 
 
 def load_catalog(
-    content_dir: Path = CONTENT_DIR, vocabulary_dir: Path = VOCABULARY_DIR, sources_dir: Path = SOURCES_DIR
+    content_dir: Path = CONTENT_DIR, vocabulary_dir: Path = VOCABULARY_DIR, sources_dir: Path = SOURCES_DIR,
+    terminology_file: Path | None = VOCABULARY_DIR / "disease_ontology.json",
 ) -> Catalog:
-    """Parse and validate all vocabulary and content files; raise `ContentError` on the first problem."""
+    """Parse and validate all vocabulary and content files; raise `ContentError` on the first problem.
+
+    `terminology_file`: the generated disease terminology merged into the vocabulary (None: curated
+    conditions only, as before the terminology)."""
     catalog = Catalog()
     _load_vocabulary(catalog, Path(vocabulary_dir))
     content_files = sorted(Path(content_dir).glob("*.yml"))
@@ -854,7 +898,36 @@ def load_catalog(
         _load_content_file(catalog, path, Path(sources_dir))
     _check_references(catalog)
     _check_term_conflicts(catalog)
+    if terminology_file is not None:
+        # imported here: ontology_merge imports this module's dataclasses
+        from knowledge.ontology import load_terminology
+        from knowledge.ontology_merge import load_extra_synonyms, merge_terminology
+
+        extra = load_extra_synonyms(Path(vocabulary_dir) / "ontology_synonyms.yml")
+        merge_terminology(catalog, load_terminology(Path(terminology_file)), extra)
+        # the second meanings of words are terminology conditions ("mole": hydatidiform mole)
+        _load_senses(catalog, Path(vocabulary_dir) / "senses.yml")
     return catalog
+
+
+def _load_senses(catalog: Catalog, path: Path) -> None:
+    """vocabulary/senses.yml (optional): words whose meaning the rest of the message decides."""
+    if not path.exists():
+        return
+    data = _read_yaml(path)
+    _check_top_level(data, path, {"senses"})
+    senses = []
+    known = catalog.all_conditions()
+    for raw, where in _entries(data, "senses", path):
+        e = _Entry(raw, where, {"term", "means", "otherwise", "when", "unless"})
+        sense = Sense(e.text("term"), e.ident("means"), e.ident("otherwise"),
+                      frozenset(w.lower() for w in e.id_list("when")),
+                      frozenset(w.lower() for w in (raw.get("unless") or [])), where)
+        for condition_id in (sense.means, sense.otherwise):
+            if condition_id not in known:
+                e.fail(f"condition {condition_id!r} does not exist")
+        senses.append(sense)
+    catalog.senses = tuple(senses)
 
 
 @lru_cache(maxsize=1)

@@ -52,6 +52,34 @@ def _by_depth(rows: Iterable[Any], parent_of: Callable[[Any], str | None], table
     return sorted(rows, key=lambda row: (depth(row), row.id))
 
 
+def _condition_rows(catalog: Catalog, rows: dict[str, list[dict[str, Any]]]) -> None:
+    """Curated conditions and the terminology's, with their names and the ontology ids they stand for."""
+    about = catalog.terminology
+    if about:
+        rows["kb_terminologies"].append({"id": "disease_ontology", "source": about.get("source", ""),
+                                         "release": about.get("release", ""), "license": about.get("license", ""),
+                                         "generated_by": about.get("generated_by", "")})
+    conditions = catalog.all_conditions()
+    for condition in _by_depth(conditions.values(), lambda c: c.parent, conditions):
+        curated = condition.id in catalog.conditions
+        rows["kb_conditions"].append({"id": condition.id, "name": condition.name, "category_id": condition.category,
+                                      "parent_id": condition.parent,
+                                      "implies_age_group": condition.implies_age_group,
+                                      "origin": "curated" if curated else "ontology",
+                                      "ontology_path": " > ".join(condition.ontology_path) or None})
+        terms = condition.terms + catalog.ontology_aliases.get(condition.id, ())
+        seen: set[str] = set()
+        for t in terms:
+            # the alias is the row's key: one spelling once, whatever its case
+            if t.kind == "name" or t.text in seen:
+                continue
+            seen.add(t.text)
+            rows["kb_condition_aliases"].append(
+                {"condition_id": condition.id, "alias": t.text, "kind": t.kind, "case_sensitive": t.case_sensitive})
+        ids = catalog.ontology_ids.get(condition.id, ()) if curated else (condition.ontology_id,)
+        rows["kb_condition_ontology_ids"].extend({"condition_id": condition.id, "ontology_id": i} for i in ids)
+
+
 def catalog_rows(catalog: Catalog) -> dict[str, list[dict[str, Any]]]:
     """The catalog as plain row dictionaries per table name, in insert order within each table."""
     rows: dict[str, list[dict[str, Any]]] = {table.name: [] for table in TABLES_IN_DEPENDENCY_ORDER}
@@ -65,14 +93,10 @@ def catalog_rows(catalog: Catalog) -> dict[str, list[dict[str, Any]]]:
     for category in _by_depth(catalog.categories.values(), lambda c: c.broader, catalog.categories):
         rows["kb_categories"].append({"id": category.id, "label": category.label,
                                       "description": category.description, "broader_id": category.broader})
-    for condition in _by_depth(catalog.conditions.values(), lambda c: c.parent, catalog.conditions):
-        rows["kb_conditions"].append({"id": condition.id, "name": condition.name, "category_id": condition.category,
-                                      "parent_id": condition.parent,
-                                      "implies_age_group": condition.implies_age_group})
-        rows["kb_condition_aliases"].extend(
-            {"condition_id": condition.id, "alias": t.text, "kind": t.kind, "case_sensitive": t.case_sensitive}
-            for t in condition.terms if t.kind != "name"
-        )
+        rows["kb_category_ontology_classes"].extend(
+            {"category_id": category.id, "class_id": class_id, "class_name": name}
+            for class_id, name in category.ontology_classes)
+    _condition_rows(catalog, rows)
     service_position = {service_id: index for index, service_id in enumerate(catalog.services)}
     for service in _by_depth(catalog.services.values(), lambda s: s.parent, catalog.services):
         rows["kb_services"].append({"id": service.id, "position": service_position[service.id], "name": service.name,

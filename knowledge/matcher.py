@@ -1,7 +1,9 @@
 """Find conditions, services, units, hospitals and age cues in what a patient writes.
 
 `TermMatcher` is built from the curated names and aliases (`knowledge/content/` and
-`knowledge/vocabulary/`), not from the database, so the Rasa NLU component can use it without one.
+`knowledge/vocabulary/`) and the disease terminology's names and synonyms (`vocabulary/disease_ontology.json`,
+see knowledge/ONTOLOGY.md), not from the database, so the Rasa NLU component can use it without one.
+A curated name wins over a terminology name that normalises to the same words.
 It uses spaCy 3.4 with a blank English pipeline (no downloadable model): the tokenizer, a
 `PhraseMatcher` for names and a `Matcher` for age expressions.
 
@@ -13,7 +15,9 @@ Robustness, in order:
    ("lymphomas", "transplants");
 2. common misspellings are listed in the vocabulary and match like aliases;
 3. a fuzzy fallback corrects a long unknown word to the vocabulary word within a small edit distance
-   ("leukemai", "neuroblastma"); short words never are, so "cancel" does not become "cancer".
+   ("leukemai", "neuroblastma"); short words never are, so "cancel" does not become "cancer". The
+   curated words are tried first; then the terminology's disease words of 9 letters or more
+   ("choriocarcinona"), never its ordinary words ("extensive"), and its words are never corrected.
 
 Offsets are CHARACTER offsets into the original text: `text[m.start:m.end] == m.text`.
 """
@@ -24,6 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable
 
+from knowledge import matcher_phrases as phrases
 from knowledge.catalog import Catalog, Term, default_catalog
 
 # Kinds a match can have.
@@ -38,6 +43,11 @@ _KIND_PRIORITY = [UNIT, HOSPITAL, ORGANIZATION, CONDITION, SERVICE, OUT_OF_SCOPE
 # grows with length (1 edit up to 7 letters, 2 from 8).
 _FUZZY_MIN_LENGTH = 7
 _FUZZY_TWO_EDITS_FROM = 8
+# The terminology's disease words are fuzzy targets only from this length, and only those with a
+# disease ending (a tumor, a blood condition, a -osis).
+_FUZZY_DISEASE_MIN_LENGTH = 9
+_DISEASE_ENDINGS = ("oma", "emia", "aemia", "osis", "penia", "philia", "pathy", "uria", "plasia", "itis",
+                    "cytosis", "blastoma")
 
 # After "I am <n>" or "he is <n>", the next word must fit an age ("I am 45 and ...", not "I am 5 minutes late").
 _AFTER_AGE_WORDS = {"years", "year", "yrs", "yr", "yo", "and", "with", "but", "now", "so", "old", "this", "next", "last"}
@@ -55,10 +65,6 @@ _AGE_FILLER_WORDS = {"only", "just", "now", "already", "recently"}
 
 # words a gap ("*") in a lay description may skip: "platelets are really low"
 _DESCRIPTION_GAP = 4
-# "cancer of the lung", "tumour in both lungs", "carcinoma of her ovary" (see _find_cancer_of)
-_CANCER_HEADS = {"cancer", "tumor", "carcinoma", "malignancy"}
-_CANCER_OF = {"of", "in", "on"}
-_ORGAN_DETERMINERS = {"the", "both", "his", "her", "my", "their", "our", "a", "one", "left", "right", "its"}
 
 
 @dataclass(frozen=True)
@@ -166,16 +172,40 @@ class TermMatcher:
         self._lexicon_by_initial: dict[str, list[str]] = {}
         self._relation_words: set[str] = set()
 
+        # Normalised patterns already taken: a terminology name that normalises like a curated one
+        # ("Hodgkins lymphoma") must not compete with it for the same words.
+        self._taken: set[tuple[tuple[str, ...], str | None]] = set()
+        # Words of the terminology's names: never "corrected" by the fuzzy fallback, and never
+        # targets of it (so that the curated misspellings stay unambiguous).
+        self._ontology_words: set[str] = set()
         for kind, row_id, name, terms in self._named_things(catalog):
             for term in terms:
                 self._add_term(kind, row_id, name, term)
+        for row_id, condition in catalog.ontology_conditions.items():
+            for term in condition.terms:
+                self._add_term(CONDITION, row_id, condition.name, term, curated=False)
+        for row_id, terms in catalog.ontology_aliases.items():
+            for term in terms:
+                self._add_term(CONDITION, row_id, catalog.conditions[row_id].name, term, curated=False)
         for word in self._lexicon:
             self._lexicon_by_initial.setdefault(word[0], []).append(word)
+        # The terminology's words that name a disease by their ending ("choriocarcinoma",
+        # "myelofibrosis"), for the second round of the fuzzy fallback; ordinary words of its names
+        # ("extensive", "associated") are left out, or "expensive" would become one.
+        self._disease_words_by_initial: dict[str, list[str]] = {}
+        for word in sorted(self._ontology_words - self._lexicon):
+            if len(word) >= _FUZZY_DISEASE_MIN_LENGTH and word.isalpha() and word.endswith(_DISEASE_ENDINGS):
+                self._disease_words_by_initial.setdefault(word[0], []).append(word)
 
         self._ages = Matcher(self._nlp.vocab)
         self._add_age_patterns()
         self._descriptions = [(self._labels_by_id[(CONDITION, c.id)], self._description_slots(pattern))
                               for c in catalog.conditions.values() for pattern in c.descriptions]
+        # (the term's words, the words that switch it, the words that keep it, the other meaning)
+        self._senses = [(self.normalised_words(sense.term), self._normalised_set(sense.when),
+                         self._normalised_set(sense.unless), sense.means,
+                         self._labels_by_id[(CONDITION, sense.otherwise)])
+                        for sense in catalog.senses]
 
     # --- building ------------------------------------------------------------------------------
 
@@ -196,10 +226,16 @@ class TermMatcher:
         for r in catalog.relations.values():
             yield RELATION, r.id, r.name, r.terms
 
-    def _add_term(self, kind: str, row_id: str, name: str, term: Term) -> None:
+    def _add_term(self, kind: str, row_id: str, name: str, term: Term, curated: bool = True) -> None:
         words = self.normalised_words(term.text)
         if not words:
             return
+        taken = (tuple(words), term.text if term.case_sensitive else None)
+        if not curated:
+            self._ontology_words.update(words)
+            if taken in self._taken:
+                return
+        self._taken.add(taken)
         label = _Label(kind, row_id, name, term.text if term.case_sensitive else None)
         key = f"{kind}|{row_id}|{label.case_sensitive_text or ''}"
         self._labels[key] = label
@@ -208,7 +244,7 @@ class TermMatcher:
         self._phrases.add(key, [self._doc(self._nlp.vocab, words=words)])
         if kind == RELATION:
             self._relation_words.add(words[-1])
-        elif term.kind != "misspelling":
+        elif term.kind != "misspelling" and curated:
             self._lexicon.update(w for w in words if len(w) >= 6 and w.isalpha())
 
     def _add_age_patterns(self) -> None:
@@ -243,6 +279,9 @@ class TermMatcher:
         word = singular(word)
         return self._variants.get(word, word)
 
+    def _normalised_set(self, words: frozenset[str]) -> frozenset[str]:
+        return frozenset(filter(None, (self._normalise_word(w) for w in words)))
+
     def normalised_words(self, text: str) -> list[str]:
         """The words of `text` as the matcher compares them (see the module docstring)."""
         return [w for w in (self._normalise_word(t.text) for t in self._nlp.make_doc(text)) if w]
@@ -250,18 +289,16 @@ class TermMatcher:
     def _correct(self, word: str) -> str | None:
         """The vocabulary word a long unknown word is a misspelling of, or None."""
         if (len(word) < _FUZZY_MIN_LENGTH or not word.isalpha() or word in self._lexicon
-                or word in self._stop_words or word in self._known_words or word in self._relation_words):
+                or word in self._stop_words or word in self._known_words or word in self._relation_words
+                or word in self._ontology_words):
             return None
         limit = 2 if len(word) >= _FUZZY_TWO_EDITS_FROM else 1
-        best_distance, best = limit + 1, set()
-        for candidate in self._lexicon_by_initial.get(word[0], ()):
-            distance = edit_distance(word, candidate, limit)
-            if distance < best_distance:
-                best_distance, best = distance, {candidate}
-            elif distance == best_distance and distance <= limit:
-                best.add(candidate)
-        # Two equally close vocabulary words: guessing would be wrong half the time, so don't.
-        return next(iter(best)) if best_distance <= limit and len(best) == 1 else None
+        found = _closest(word, self._lexicon_by_initial.get(word[0], ()), limit)
+        if found is None and len(word) >= _FUZZY_DISEASE_MIN_LENGTH:
+            # then the terminology's disease words ("choriocarcinona" -> choriocarcinoma), after the
+            # curated ones so that their misspellings keep their meaning
+            found = _closest(word, self._disease_words_by_initial.get(word[0], ()), limit)
+        return found
 
     # --- matching --------------------------------------------------------------------------------
 
@@ -299,7 +336,9 @@ class TermMatcher:
                     fuzzy=any(corrected[start:end]), is_child=relation.is_child if relation else None,
                 ))
         candidates.extend(self._find_ages(doc, text))
-        candidates.extend(self._find_cancer_of(kept, words, text))
+        candidates.extend(phrases.find_cancer_of(self, kept, words, text))
+        candidates.extend(phrases.find_head_variants(self, kept, words, text))
+        candidates = phrases.apply_senses(self, candidates, words)
 
         chosen: list[TermMatch] = []
         for kind in _KIND_PRIORITY:
@@ -309,37 +348,27 @@ class TermMatcher:
         chosen.extend(_longest_non_overlapping(self._find_descriptions(kept, words, text)))
         return sorted(chosen, key=lambda m: (m.start, -m.end, _KIND_PRIORITY.index(m.kind)))
 
-    def _condition_named(self, words: list[str]) -> _Label | None:
+    def normalise_word(self, raw: str) -> str | None:
+        """One word as the matcher compares it (None for punctuation and a possessive "'s")."""
+        return self._normalise_word(raw)
+
+    @property
+    def relation_words(self) -> set[str]:
+        """The normalised last words of the relations ("son", "daughter", "mother")."""
+        return self._relation_words
+
+    @property
+    def senses(self) -> list:
+        """Words whose meaning the message decides: (term words, when, unless, default id, other label)."""
+        return self._senses
+
+    def condition_named(self, words: list[str]) -> _Label | None:
         """The condition whose name or alias is exactly these normalised words, if any."""
         for match_id, start, end in self._phrases(self._doc(self._nlp.vocab, words=words)):
             label = self._labels[self._nlp.vocab.strings[match_id]]
             if start == 0 and end == len(words) and label.kind == CONDITION and label.case_sensitive_text is None:
                 return label
         return None
-
-    def _find_cancer_of(self, kept: list, words: list[str], text: str) -> list[TermMatch]:
-        """"cancer in both lungs", "a tumour of the food pipe", "carcinoma of her ovary": the condition
-        named "<organ> cancer" (or "<organ> tumor"), for every organ the vocabulary names that way,
-        without listing each "cancer of the ..." as an alias."""
-        found = []
-        for index, head in enumerate(words[:-2]):
-            if head not in _CANCER_HEADS or words[index + 1] not in _CANCER_OF:
-                continue
-            organ_start = index + 2
-            while organ_start < len(words) - 1 and words[organ_start] in _ORGAN_DETERMINERS:
-                organ_start += 1
-            for length in (3, 2, 1):
-                organ = words[organ_start:organ_start + length]
-                if len(organ) < length or any(w in self._relation_words for w in organ):
-                    continue  # "tumor in children" is not a "children tumor"
-                label = next(filter(None, (self._condition_named(organ + [noun])
-                                           for noun in dict.fromkeys([head, "cancer"]))), None)
-                if label:
-                    end_char = _end_of(kept[organ_start + length - 1])
-                    found.append(TermMatch(CONDITION, label.id, label.name, text[kept[index].idx:end_char],
-                                           kept[index].idx, end_char))
-                    break
-        return found
 
     def _description_slots(self, pattern: str) -> list[frozenset[str] | None]:
         """A description pattern as slots: the normalised alternatives of a word, or None for a gap."""
@@ -499,6 +528,19 @@ def _match_slots(slots: list[frozenset[str] | None], words: list[str], start: in
     if start < len(words) and words[start] in slot:
         return _match_slots(rest, words, start + 1)
     return None
+
+
+def _closest(word: str, candidates: Iterable[str], limit: int) -> str | None:
+    """The one candidate within `limit` edits of `word` closer than all others, or None."""
+    best_distance, best = limit + 1, set()
+    for candidate in candidates:
+        distance = edit_distance(word, candidate, limit)
+        if distance < best_distance:
+            best_distance, best = distance, {candidate}
+        elif distance == best_distance and distance <= limit:
+            best.add(candidate)
+    # Two equally close vocabulary words: guessing would be wrong half the time, so don't.
+    return next(iter(best)) if best_distance <= limit and len(best) == 1 else None
 
 
 def _longest_non_overlapping(matches: list[TermMatch]) -> list[TermMatch]:

@@ -65,22 +65,55 @@ class CategoryRow(Base):
     broader_id = Column(_ID, ForeignKey("kb_categories.id"), nullable=True)
 
 
+class CategoryOntologyClassRow(Base):
+    """A Human Disease Ontology class whose terms belong to a category (vocabulary/categories.yml),
+    so that a reader can check which classes decide a route."""
+
+    __tablename__ = "kb_category_ontology_classes"
+    category_id = Column(_ID, ForeignKey("kb_categories.id"), primary_key=True)
+    class_id = Column(String(32), primary_key=True)  # "DOID:120"
+    class_name = Column(String(300), nullable=False)
+
+
+class TerminologyRow(Base):
+    """Where the generated condition vocabulary comes from: source, release and license."""
+
+    __tablename__ = "kb_terminologies"
+    id = Column(_ID, primary_key=True)  # "disease_ontology"
+    source = Column(Text, nullable=False)
+    release = Column(String(40), nullable=False)
+    license = Column(String(200), nullable=False)
+    generated_by = Column(String(200), nullable=False)
+
+
 class ConditionRow(Base):
     __tablename__ = "kb_conditions"
     id = Column(_ID, primary_key=True)
-    name = Column(String(200), nullable=False)
+    name = Column(String(300), nullable=False)
     category_id = Column(_ID, ForeignKey("kb_categories.id"), nullable=False, index=True)
     parent_id = Column(_ID, ForeignKey("kb_conditions.id"), nullable=True)
     implies_age_group = Column(String(10), nullable=True)
+    # 'curated' (vocabulary/conditions.yml) or 'ontology' (the disease terminology)
+    origin = Column(String(20), nullable=False, default="curated")
+    # ontology conditions: the names up the ontology to what decided the category, " > "-joined
+    ontology_path = Column(Text, nullable=True)
 
     category = relationship(CategoryRow)
+
+
+class ConditionOntologyIdRow(Base):
+    """The ontology terms a condition stands for (a curated condition may stand for several)."""
+
+    __tablename__ = "kb_condition_ontology_ids"
+    condition_id = Column(_ID, ForeignKey("kb_conditions.id"), primary_key=True)
+    ontology_id = Column(String(32), primary_key=True, index=True)
 
 
 class ConditionAliasRow(Base):
     __tablename__ = "kb_condition_aliases"
     condition_id = Column(_ID, ForeignKey("kb_conditions.id"), primary_key=True)
-    alias = Column(String(200), primary_key=True)
-    kind = Column(String(20), nullable=False)  # 'alias' | 'misspelling'
+    alias = Column(String(300), primary_key=True)
+    kind = Column(String(20), nullable=False)  # 'alias' | 'misspelling' | 'ontology' (a terminology name)
     case_sensitive = Column(Boolean, nullable=False, default=False)
 
 
@@ -279,7 +312,8 @@ class ContactRow(Base):
 
 # Parents before children: the order rows are inserted in (and deleted in reverse).
 TABLES_IN_DEPENDENCY_ORDER = [
-    SourceRow.__table__, CategoryRow.__table__, ConditionRow.__table__, ConditionAliasRow.__table__,
+    SourceRow.__table__, TerminologyRow.__table__, CategoryRow.__table__, CategoryOntologyClassRow.__table__,
+    ConditionRow.__table__, ConditionOntologyIdRow.__table__, ConditionAliasRow.__table__,
     ServiceRow.__table__, ServiceAliasRow.__table__, HospitalRow.__table__, HospitalAliasRow.__table__,
     OrganizationRow.__table__, OrganizationAliasRow.__table__, UnitRow.__table__, UnitAliasRow.__table__,
     TreatmentRow.__table__, OfferingRow.__table__, PartnerDepartmentRow.__table__, FactRow.__table__,

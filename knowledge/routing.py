@@ -84,9 +84,11 @@ def route_patient(
     if age_group is None and implied is not None:
         age_group = implied
 
+    written = condition_match.text
     if age_group is not None:
         routes = _routes_for_condition(snapshot, condition.id, age_group)
-        explanation = _condition_explanation(condition, age_group, routes)
+        explanation = _what_it_is(snapshot, condition, written, bool(routes)) + \
+            _condition_explanation(condition, age_group, routes)
         return RoutingResult(condition, age_group, needs_age_group=False, routes=tuple(routes), in_scope=True,
                              out_of_scope=None, explanation=explanation, **common)
 
@@ -108,6 +110,7 @@ def route_patient(
         )
     else:
         explanation = _condition_explanation(condition, None, routes)
+    explanation = _what_it_is(snapshot, condition, written, bool(routes)) + explanation
     return RoutingResult(condition, None, needs_age_group=needs_age, routes=tuple(routes), in_scope=True,
                          out_of_scope=None, explanation=explanation, **common)
 
@@ -170,6 +173,37 @@ def _merge_age_groups(child_routes: list[Route], adult_routes: list[Route]) -> t
         if route.unit.id not in child_units:
             merged.append(Route(route.unit, ADULT, route.reason, route.note, route.sources, route.as_of))
     return merged, needs_age
+
+
+def _what_it_is(snapshot: StoreSnapshot, condition: ConditionRef, written: str, routed: bool) -> str:
+    """For a condition from the disease terminology, what kind of condition it is, which decides the
+    unit: general medical knowledge (the Human Disease Ontology's is-a hierarchy), never something a
+    hospital page says. Empty for the curated conditions, whose units the pages name or whose
+    category the curated vocabulary gives. `written`: the patient's words for it; `routed`: whether a
+    unit was found."""
+    row = snapshot.condition_rows[condition.id]
+    if getattr(row, "origin", "curated") != "ontology":
+        return ""
+    category = snapshot.categories[row.category_id]
+    # "Cancers of the female reproductive organs, such as ..." -> "cancers of the female reproductive organs"
+    scope = category.description.split(", such as")[0].split(";")[0].rstrip(".")
+    scope = scope[:1].lower() + scope[1:]
+    path = [name for name in (row.ontology_path or "").split(" > ") if name]
+    subject = condition.name
+    if " ".join(written.lower().split()) != condition.name.lower():
+        subject = f"{written} ({condition.name})"
+    kind = f"a kind of {path[0]}, and so " if path and path[0] != category.label else ""
+    # With a path the hierarchy placed it; without one, categories.yml names the term itself.
+    by = ", in the Human Disease Ontology, a medical classification of diseases" if path else ""
+    pages = (f"The hospital pages do not name {condition.name} itself, so the unit is the one for its kind. "
+             if routed else "")
+    return (f"{subject[:1].upper()}{subject[1:]} is {kind}{_article(category.label)} {category.label} ({scope})"
+            f"{by}. {pages}")
+
+
+def _article(word: str) -> str:
+    # "a uveal ...", "a eu...": a vowel letter that sounds like "you" takes "a"
+    return "an" if word[:1].lower() in "aeiou" and not word.lower().startswith(("u", "eu")) else "a"
 
 
 def _unit_list(routes: list[Route]) -> str:

@@ -1,0 +1,91 @@
+"""Routing by what a condition is, from the disease terminology (issue #13): the measure's floor,
+a sample of its cases, the explanation, and words that mean two things."""
+from __future__ import annotations
+
+import pytest
+
+from evaluation.ontology_routing import load_cases, run
+from knowledge.queries import route_patient
+
+GYN, HEM, ONC = "smc_gynecologic_cancer_center", "snuh_hmo_hematology", "snuh_hmo_medical_oncology"
+PED, SKIN = "snuh_pediatric_hmo", "snuch_skin_cancer_center"
+
+
+def test_the_terminology_routing_set_is_routed_right(built_database_url):
+    cases = load_cases()
+    assert len(cases) >= 100
+    outcomes = run(built_database_url, cases)
+    misses = [(o.text, sorted(o.routed)) for o in outcomes if not o.right]
+    # 121/123 when written; the two misses are listed in the report (granulosa cell tumor is a
+    # gonadal tumor in the ontology, salivary gland cancer is not in the subset).
+    assert len(misses) <= 3, misses
+
+
+@pytest.mark.parametrize("text, units", [
+    ("my wife is 32 and was diagnosed with choriocarcinoma", {GYN}),
+    ("I'm 31 and my doctor says I had a hydatidiform mole", {GYN}),
+    ("I am 27, my scan showed a molar pregnancy", {GYN}),
+    ("my mother, 61, has uterine sarcoma", {GYN}),
+    ("I am 44 and they found a vaginal tumor", {GYN}),
+    ("I am 64 and have myelofibrosis", {HEM}),
+    ("I'm 40 with systemic mastocytosis", {HEM}),
+    ("I am 33 and have von Willebrand disease", {HEM}),
+    ("I am 72 and have Merkel cell carcinoma", {SKIN}),
+    ("I'm 65 and they found a keratoacanthoma", {SKIN}),
+    ("I am 63 and have stomach adenocarcinoma", {ONC}),
+    ("I am 55 with uveal melanoma", {ONC}),
+    ("my mother is 62 with melanoma of the eye", {ONC}),
+    ("my 7 year old has ganglioneuroblastoma", {PED}),
+    ("my 6 year old son has diffuse intrinsic pontine glioma", {PED}),
+    ("my daughter is 14 and has an ovarian germ cell tumor", {GYN, PED}),
+    ("I am 60 and have a cataract", set()),
+])
+def test_conditions_outside_the_curated_list_are_routed_by_kind(session, text, units):
+    result = route_patient(session, text)
+    assert {r.unit.id for r in result.routes} == units, result.explanation
+
+
+def test_mole_means_a_skin_mole_unless_the_message_speaks_of_a_pregnancy(session):
+    skin = route_patient(session, "I'm 45 and have a mole on my back that changed")
+    assert skin.condition.id == "suspected_skin_cancer" and {r.unit.id for r in skin.routes} == {SKIN}
+    pregnancy = route_patient(session, "I am 34, they found a mole in my uterus after the pregnancy")
+    assert pregnancy.condition.category == "gynecologic_cancer"
+    assert {r.unit.id for r in pregnancy.routes} == {GYN}
+    both = route_patient(session, "I am pregnant and worried about a mole on my face")
+    assert both.condition.id == "suspected_skin_cancer"
+
+
+def test_the_explanation_says_what_the_condition_is_without_attributing_it_to_a_hospital(session):
+    result = route_patient(session, "my wife is 32 and was diagnosed with choriocarcinoma")
+    text = result.explanation
+    assert text.startswith("Choriocarcinoma is a kind of placenta cancer, and so a gynecologic cancer")
+    assert "Human Disease Ontology" in text
+    assert "do not name choriocarcinoma itself" in text
+    assert "Samsung Medical Center" in text
+    # the cited reason is the hospital's own sentence about the category, not about choriocarcinoma
+    assert all("choriocarcinoma" not in route.reason.lower() for route in result.routes)
+
+
+def test_curated_conditions_keep_their_rows_and_explanations(session):
+    result = route_patient(session, "I am 50 and have ovarian cancer")
+    assert result.condition.id == "ovarian_cancer"
+    assert "Human Disease Ontology" not in result.explanation
+    # the ontology's extra names of a curated condition name the curated condition
+    assert route_patient(session, "I am 50 with a malignant neoplasm of vagina").condition.id == "vaginal_cancer"
+
+
+def test_eye_melanoma_is_not_a_skin_cancer_but_eyelid_skin_melanoma_is(session):
+    eye = route_patient(session, "I am 50 with a conjunctival melanoma")
+    assert eye.condition.category == "eye_cancer" and {r.unit.id for r in eye.routes} == {ONC}
+    skin = route_patient(session, "I am 50 with nodular melanoma")
+    assert {r.unit.id for r in skin.routes} == {SKIN}
+
+
+def test_a_kind_no_unit_takes_gets_no_unit_and_no_promise_of_one(session):
+    # histiocytic disorders: the pages name the children's unit only
+    adult = route_patient(session, "I am 45 and have Erdheim-Chester disease")
+    assert adult.routes == () and adult.in_scope
+    assert "histiocytic disorder" in adult.explanation
+    assert "the unit is the one for its kind" not in adult.explanation
+    child = route_patient(session, "my 6 year old has Erdheim-Chester disease")
+    assert {r.unit.id for r in child.routes} == {PED}
