@@ -89,13 +89,25 @@ def patient_slots(cue: PatientCue) -> dict[str, object]:
             "age_group": cue.age_group, "relation": cue.relation}
 
 
-def condition_text_for(tracker: Tracker) -> str | None:
-    """What to route on: the latest message (its text holds the condition and age cues), else the
-    condition remembered from earlier turns."""
+@dataclass(frozen=True)
+class RouteOn:
+    """What to route on: the words to read (the latest message, with the condition the NLU tagged), or
+    the id of the condition an earlier turn routed on (the `condition` slot holds ids, never names the
+    bot wrote)."""
+
+    text: str
+    condition_id: str | None = None
+
+
+def route_on(tracker: Tracker, remembered: bool = True) -> RouteOn | None:
+    """What to route on: the latest message when it names a condition or has words at all (its text
+    holds the condition and age cues), else (with `remembered`) the condition of earlier turns; None when
+    there is neither."""
     text = tracker.latest_message.get("text") or ""
     entity = latest_entity(tracker, "condition")
     if entity:
-        return f"{entity}. {text}" if not text.startswith("/") else entity
+        return RouteOn(f"{entity}. {text}" if not text.startswith("/") else entity)
     if text and not text.startswith("/"):
-        return text
-    return tracker.get_slot("condition")
+        return RouteOn(text)
+    condition_id = tracker.get_slot("condition") if remembered else None
+    return RouteOn("", condition_id) if condition_id else None

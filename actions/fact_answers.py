@@ -7,7 +7,7 @@ import re
 
 from rasa_sdk import Tracker
 
-from actions.context import PatientCue, condition_text_for, latest_entity, patient_cue_in_message
+from actions.context import PatientCue, latest_entity, patient_cue_in_message, route_on
 from actions.replies import source_line
 from actions.store import StoreUnavailable, query_store
 from actions.topics import TOPIC_OF_SERVICE, topic_family
@@ -75,7 +75,7 @@ def patient_units(session, tracker: Tracker, cue: PatientCue) -> set[str] | None
     answer a topic question ("lung cancer: can he join a trial?" never gets the gynecologic center's)."""
     condition = latest_entity(tracker, "condition")
     if condition and condition not in GENERIC_CONDITIONS:
-        result = route_patient(session, condition_text_for(tracker), age=cue.age,
+        result = route_patient(session, route_on(tracker).text, age=cue.age,
                                is_child=None if cue.age is not None else cue.is_child)
         # Age not known: the condition's own unit, not the children's unit that takes any childhood
         # cancer ("lung cancer trials?" is not about the children's trials), unless only children's fit.

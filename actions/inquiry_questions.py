@@ -11,7 +11,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.store import StoreUnavailable, query_store
 from knowledge.matcher import get_matcher
+from knowledge.queries import condition_named
 from messages import say
 
 # slot -> (message id of the question, quick replies as (message id of the title, payload)). The payloads
@@ -78,14 +80,15 @@ def said_before(slot: str, tracker: Tracker) -> str | None:
         age = tracker.get_slot("patient_age")
         return str(int(age)) if isinstance(age, (int, float)) and 0 <= age < 130 else None
     if slot == "inquiry_diagnosis":
-        condition = tracker.get_slot("condition")
-        if not condition:
+        condition_id = tracker.get_slot("condition")
+        # a category word ("cancer") says too little to be offered as a diagnosis
+        if not condition_id or get_matcher().is_category(condition_id):
             return None
-        # the condition slot can also hold the service a route was found by ("CAR-T cell therapy"), and a
-        # category word ("cancer") says too little to be offered as a diagnosis
-        matcher = get_matcher()
-        found = [m for m in matcher.find(condition) if m.kind == "condition" and m.text == condition]
-        return condition if found and not matcher.is_category(found[0].id) else None
+        try:
+            condition = query_store(lambda session: condition_named(session, condition_id))
+        except StoreUnavailable:
+            return None
+        return condition.name if condition else None
     return None
 
 

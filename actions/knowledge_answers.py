@@ -7,7 +7,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import condition_text_for, latest_entity, patient_cue, patient_cue_in_message, patient_slots
+from actions.context import latest_entity, patient_cue, patient_cue_in_message, patient_slots, route_on
 from actions.fact_answers import (
     MAX_RELATED,
     asked_text,
@@ -36,7 +36,7 @@ class ActionAnswerTopic(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         if asks_where_to_go(tracker):  # "melanoma: which clinic, and how do they check it did not spread?"
-            return route_and_answer(dispatcher, tracker, condition_text_for(tracker), patient_cue(tracker))
+            return route_and_answer(dispatcher, tracker, route_on(tracker), patient_cue(tracker))
         intent = tracker.latest_message.get("intent") or {}
         topic = TOPIC_OF_INTENT.get(intent.get("name", ""), "about")
         cue = patient_cue_in_message(tracker)

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import PatientCue, condition_text_for, latest_entity, patient_cue, patient_slots
+from actions.context import PatientCue, RouteOn, latest_entity, patient_cue, patient_slots, route_on
 from actions.fact_answers import (
     GENERIC_CONDITIONS,
     answer_about_named_unit,
@@ -65,12 +65,13 @@ def render_routing(result: RoutingResult) -> tuple[str, list[str], list[str]]:
     return "\n".join(lines).strip(), [route.unit.id for route in routes], files
 
 
-def route_and_answer(dispatcher: CollectingDispatcher, tracker: Tracker, condition_text: str,
+def route_and_answer(dispatcher: CollectingDispatcher, tracker: Tracker, target: RouteOn,
                      cue: PatientCue) -> list[EventType]:
-    """Route on `condition_text` for the patient in `cue`, say where to go, and remember the context."""
+    """Route on `target` for the patient in `cue`, say where to go, and remember the context (ids)."""
     intent = tracker.latest_message.get("intent")
     try:
-        result = query_store(lambda session: route_patient(session, condition_text, age=cue.age, is_child=cue.is_child))
+        result = query_store(lambda session: route_patient(session, target.text, age=cue.age, is_child=cue.is_child,
+                                                           condition_id=target.condition_id))
     except StoreUnavailable:
         dispatcher.utter_message(text=store_down())
         return []
@@ -98,9 +99,11 @@ def route_and_answer(dispatcher: CollectingDispatcher, tracker: Tracker, conditi
         return events
 
     text, unit_ids, files = render_routing(result)
-    condition_name = result.condition.name if result.condition else (result.service.name if result.service else None)
-    events += [SlotSet("condition", condition_name), SlotSet("routed_unit_ids", unit_ids),
-               SlotSet("last_topic", "route")]
+    # ids, never names: a later turn routes on the id, not on words the bot wrote
+    events += [SlotSet("condition", result.condition.id if result.condition else None),
+               SlotSet("routed_unit_ids", unit_ids), SlotSet("last_topic", "route")]
+    if result.condition is None and result.service is not None:
+        events.append(SlotSet("service", result.service.id))
     if result.needs_age_group:
         dispatcher.utter_message(text=text)
         # a second question is answered for the routes of an unknown age that are not the children's only
@@ -148,8 +151,8 @@ class ActionRoutePatient(Action):
         return "action_route_patient"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        condition_text = condition_text_for(tracker)
-        if not condition_text:
+        target = route_on(tracker)
+        if target is None:
             dispatcher.utter_message(text=say("route.ask_condition"))
             send_meta(dispatcher, tracker.latest_message.get("intent"), topic="route")
             return []
@@ -163,7 +166,7 @@ class ActionRoutePatient(Action):
                 send_meta(dispatcher, tracker.latest_message.get("intent"), topic="facts", unit_ids=unit_ids,
                           sources=files)
                 return []
-        return route_and_answer(dispatcher, tracker, condition_text, cue)
+        return route_and_answer(dispatcher, tracker, target, cue)
 
 
 class ActionHandlePatientInfo(Action):
@@ -177,9 +180,11 @@ class ActionHandlePatientInfo(Action):
         cue = patient_cue(tracker)
         # a condition named in this message is routed with the message's own words around it ("cancer of
         # the womb", not only the "cancer" tagged in it); else the condition in context
-        condition = condition_text_for(tracker) if latest_entity(tracker, "condition") else tracker.get_slot("condition")
-        if condition:
-            return route_and_answer(dispatcher, tracker, condition, cue)
+        named = latest_entity(tracker, "condition")
+        remembered = tracker.get_slot("condition")
+        target = route_on(tracker) if named else (RouteOn("", remembered) if remembered else None)
+        if target is not None:
+            return route_and_answer(dispatcher, tracker, target, cue)
         dispatcher.utter_message(text=say("route.ask_condition"))
         send_meta(dispatcher, tracker.latest_message.get("intent"), topic="route")
         return [SlotSet(k, v) for k, v in patient_slots(cue).items()]
@@ -193,12 +198,13 @@ class ActionRefuseDiagnosis(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         intent = tracker.latest_message.get("intent")
-        condition_text = condition_text_for(tracker)
+        target = route_on(tracker)
         cue = patient_cue(tracker)
         result = None
-        if condition_text:
+        if target is not None:
             try:
-                result = query_store(lambda session: route_patient(session, condition_text, age=cue.age, is_child=cue.is_child))
+                result = query_store(lambda session: route_patient(session, target.text, age=cue.age, is_child=cue.is_child,
+                                                                   condition_id=target.condition_id))
             except StoreUnavailable:
                 result = None
         if result is not None and result.in_scope and result.routes:

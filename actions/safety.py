@@ -7,7 +7,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import condition_text_for, latest_entity, patient_cue
+from actions.context import latest_entity, patient_cue, route_on
 from actions.replies import TOPIC_BUTTONS, send_meta, source_line, topic_button
 from actions.fact_answers import confident_answer
 from actions.routing import asks_where_to_go, route_and_answer
@@ -98,7 +98,7 @@ class ActionOfferTopics(Action):
                    for name in offers[:4]]
         condition = latest_entity(tracker, "condition")
         if condition and asks_where_to_go(tracker):
-            events = route_and_answer(dispatcher, tracker, condition_text_for(tracker), patient_cue(tracker))
+            events = route_and_answer(dispatcher, tracker, route_on(tracker), patient_cue(tracker))
             dispatcher.utter_message(text=say("fallback.something_else"), buttons=buttons)
             return events
         answered = confident_answer(tracker)
@@ -108,7 +108,7 @@ class ActionOfferTopics(Action):
             send_meta(dispatcher, tracker.latest_message.get("intent"), topic="facts", unit_ids=unit_ids, sources=files)
             return []
         if condition:
-            events = route_and_answer(dispatcher, tracker, condition_text_for(tracker), patient_cue(tracker))
+            events = route_and_answer(dispatcher, tracker, route_on(tracker), patient_cue(tracker))
             dispatcher.utter_message(text=say("fallback.something_else"), buttons=buttons)
             return events
         dispatcher.utter_message(text=say("fallback.not_understood"), buttons=buttons)

@@ -9,6 +9,7 @@ content, not from sequences).
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,6 +164,10 @@ def catalog_rows(catalog: Catalog) -> dict[str, list[dict[str, Any]]]:
             "about_hospital_id": contact.about_hospital, "kind": contact.kind, "value": contact.value,
             "label": contact.label, "note": contact.note, "source_id": source_id(contact.citation),
         })
+    # the build's id is its content's fingerprint: a process keeping the store's rows in memory drops them
+    # when a build changes anything, and keeps them across a rebuild of the same content
+    content = json.dumps(rows, sort_keys=True, default=str).encode("utf-8")
+    rows["kb_build"] = [{"id": hashlib.sha256(content).hexdigest()[:32]}]
     return rows
 
 

@@ -311,8 +311,16 @@ class ContactRow(Base):
 
 
 # Parents before children: the order rows are inserted in (and deleted in reverse).
+class BuildRow(Base):
+    """One row: the id of the build that wrote the tables (a new one every `knowledge build`), so that a
+    process keeping the store's rows in memory knows when they changed."""
+
+    __tablename__ = "kb_build"
+    id = Column(String(32), primary_key=True)
+
+
 TABLES_IN_DEPENDENCY_ORDER = [
-    SourceRow.__table__, TerminologyRow.__table__, CategoryRow.__table__, CategoryOntologyClassRow.__table__,
+    BuildRow.__table__, SourceRow.__table__, TerminologyRow.__table__, CategoryRow.__table__, CategoryOntologyClassRow.__table__,
     ConditionRow.__table__, ConditionOntologyIdRow.__table__, ConditionAliasRow.__table__,
     ServiceRow.__table__, ServiceAliasRow.__table__, HospitalRow.__table__, HospitalAliasRow.__table__,
     OrganizationRow.__table__, OrganizationAliasRow.__table__, UnitRow.__table__, UnitAliasRow.__table__,

@@ -66,6 +66,7 @@ __all__ = [
     "route_patient", "unit_offerings", "hospital_offerings", "transplant_kinds", "facts_by_topic",
     "follow_up_care", "partner_departments", "contacts", "service_availability", "search",
     "list_hospitals", "list_units", "resolve_service", "resolve_place", "store_counts", "unit_family",
+    "condition_named",
 ]
 
 
@@ -191,6 +192,12 @@ def contacts(session: Session, hospital_id: str | None = None) -> list[Contact]:
 # --------------------------------------------------------------------------------------------------
 # Services by place
 # --------------------------------------------------------------------------------------------------
+
+
+def condition_named(session: Session, condition_id: str | None) -> ConditionRef | None:
+    """The condition with this id, or None when the store has none."""
+    snapshot = StoreSnapshot(session)
+    return snapshot.condition(condition_id) if condition_id in snapshot.condition_rows else None
 
 
 def resolve_service(session: Session, service_text_or_id: str) -> ServiceRef | None:

@@ -71,22 +71,27 @@ def relevance(question: str, facts: Sequence[Fact], corpus: Sequence[Fact] | Non
     for fact in missing:
         index[fact.id] = len(corpus)
         corpus.append(fact)
-    stemmer = _stemmer()
-    tokens = bm25s.tokenize([_document(fact) for fact in corpus], stopwords="en", stemmer=stemmer,
-                            show_progress=False)
-    retriever = bm25s.BM25()
-    retriever.index(tokens, show_progress=False)
-    query = bm25s.tokenize([_query(question)], stopwords="en", stemmer=stemmer, show_progress=False)
+    retriever, vocabulary = _indexed(tuple(_document(fact) for fact in corpus))
+    query = bm25s.tokenize([_query(question)], stopwords="en", stemmer=_stemmer(), show_progress=False)
     # words of the question that no fact contains cannot be scored: score what is left
-    query_tokens = _query_tokens(query, tokens)
+    query_tokens = _query_tokens(query, vocabulary)
     if not query_tokens:
         return [0.0] * len(facts)
     scores = retriever.get_scores(query_tokens)
     return [float(scores[index[fact.id]]) for fact in facts]
 
 
-def _query_tokens(query, corpus) -> list[str]:
+@lru_cache(maxsize=16)
+def _indexed(documents: tuple[str, ...]) -> tuple[bm25s.BM25, dict[str, int]]:
+    """The BM25 index of `documents` and its vocabulary, kept: the store's facts are the same corpus on
+    every request until the store is rebuilt."""
+    tokens = bm25s.tokenize(list(documents), stopwords="en", stemmer=_stemmer(), show_progress=False)
+    retriever = bm25s.BM25()
+    retriever.index(tokens, show_progress=False)
+    return retriever, tokens.vocab
+
+
+def _query_tokens(query, vocabulary: dict[str, int]) -> list[str]:
     """The query's stems that occur in the corpus (bm25s scores a list of token strings)."""
-    vocabulary = corpus.vocab
     inverse = {index: token for token, index in query.vocab.items()}
     return [inverse[index] for index in query.ids[0] if inverse.get(index) in vocabulary]

@@ -8,9 +8,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from knowledge.matcher import CONDITION, OUT_OF_SCOPE, SERVICE, get_matcher
+from knowledge.matcher import CONDITION, OUT_OF_SCOPE, SERVICE, TermMatch, get_matcher
 from knowledge.models import TreatmentRow
 from knowledge.results import ConditionRef, Offering, OutOfScopeRef, Route, RoutingResult, ServiceRef
+from knowledge.reading import read_message
 from knowledge.snapshot import StoreSnapshot
 
 CHILD, ADULT = "child", "adult"
@@ -19,12 +20,15 @@ CHILD, ADULT = "child", "adult"
 
 
 def route_patient(
-    session: Session, condition_text: str, age: int | None = None, is_child: bool | None = None
+    session: Session, condition_text: str, age: int | None = None, is_child: bool | None = None,
+    condition_id: str | None = None,
 ) -> RoutingResult:
     """Which unit to go to for what the patient wrote ("my son has leukaemia", "blood cancer", "I am 45").
 
     The condition, and the age when neither `age` nor `is_child` is passed, are read from the text
-    with the term matcher.
+    with the term matcher; `condition_id` (a condition of the store, remembered from an earlier turn)
+    stands for the condition when given. Of several conditions named, the most specific is routed on
+    ("a liver tumour called hepatoblastoma": hepatoblastoma).
     Children and adolescents are under 18 (the project's cut-off; the pages give none). Rules, from
     the content's treatment rows: a unit named for the condition itself beats one named for its
     parent condition, which beats one named for its category, then broader categories ("lung
@@ -34,8 +38,8 @@ def route_patient(
     """
     snapshot = StoreSnapshot(session)
     matcher = get_matcher()
-    matches = matcher.find_all(condition_text or "")
-    cue = matcher.age_cue(condition_text or "", matches)
+    reading = read_message(condition_text or "")
+    matches, cue = list(reading.matches), reading.age_cue
     # What the caller passes (from the conversation) wins over what the text says, and an age wins
     # over a child/adult flag.
     if age is None and is_child is None:
@@ -48,10 +52,10 @@ def route_patient(
         age_group = {True: CHILD, False: ADULT, None: None}[cue.is_child]
 
     conditions = [m for m in matches if m.kind == CONDITION]
-    # A named condition says more than the generic word of a category ("cancer of the womb" over the
-    # "cancer" the NLU tagged inside it), wherever each stands in the text.
-    condition_match = next((m for m in conditions if not matcher.is_category(m.id)),
-                           conditions[0] if conditions else None)
+    if condition_id is not None and condition_id in snapshot.condition_rows:
+        name = snapshot.condition_rows[condition_id].name
+        conditions = [TermMatch(CONDITION, condition_id, name, name, 0, 0)]
+    condition_match = _most_specific(snapshot, conditions, matcher)
     service_match = next((m for m in matches if m.kind == SERVICE), None)
     service = snapshot.service(service_match.id) if service_match else None
     common = dict(age=age, relation=cue.relation, service=service)
@@ -113,6 +117,21 @@ def route_patient(
     explanation = _what_it_is(snapshot, condition, written, bool(routes)) + explanation
     return RoutingResult(condition, None, needs_age_group=needs_age, routes=tuple(routes), in_scope=True,
                          out_of_scope=None, explanation=explanation, **common)
+
+
+def _most_specific(snapshot: StoreSnapshot, conditions: list[TermMatch], matcher) -> TermMatch | None:
+    """The condition to route on: a named condition over the generic word of a category ("cancer of the
+    womb" over the "cancer" the NLU tagged inside it), a condition over one it is a kind of, and one the
+    pages name a unit for over one routed by its kind ("a liver tumour called hepatoblastoma"), wherever
+    each stands in the text; else the first."""
+    named = [m for m in conditions if not matcher.is_category(m.id) and m.id in snapshot.condition_rows]
+    broader = {cid for match in named for kind, cid in snapshot.condition_lineage(match.id)[1:] if kind == "condition"}
+    narrowest = [match for match in named if match.id not in broader]
+    # of conditions neither of which is a kind of the other, one the pages name a unit for
+    named_by_pages = set(snapshot.session.execute(
+        select(TreatmentRow.condition_id).where(TreatmentRow.condition_id.in_([m.id for m in narrowest]))).scalars())
+    return next((m for m in narrowest if m.id in named_by_pages), None) or next(iter(narrowest), None) \
+        or (conditions[0] if conditions else None)
 
 
 def _routes_for_condition(snapshot: StoreSnapshot, condition_id: str, age_group: str) -> list[Route]:

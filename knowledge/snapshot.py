@@ -1,18 +1,26 @@
-"""One read of the knowledge store for one request.
+"""The knowledge store's rows for a request, read once per build of the store.
 
-The store is small (hundreds of rows), so a query reads each table it needs once, on first use, and
-keeps it for the rest of the request; the result types are built from those rows.
+The store changes only when `python -m knowledge build` rewrites it, and every build writes a new build
+id (`kb_build`). A request reads that id (one small query) and uses the whole-table rows kept in this
+process for that build, reading each table once on first use; a new build id drops them. The rows are
+kept as plain values (never ORM objects bound to a closed session). A store built before build ids
+existed is read afresh on every request. Filtered reads (a unit's facts, a service's offerings) still
+query the database.
 """
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from functools import cached_property
+from types import SimpleNamespace
 from typing import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from knowledge.models import (
+    BuildRow,
     CategoryRow,
     ConditionRow,
     FactConditionRow,
@@ -42,14 +50,54 @@ from knowledge.topics import TOPICS
 
 
 
+# database URL -> (build id, the whole-table rows read so far for that build, by model)
+_KEPT: dict[str, tuple[str, dict[type, list]]] = {}
+_KEPT_LOCK = threading.Lock()
+
+
+def _build_id(session: Session) -> str | None:
+    """The id of the build that wrote the store, or None for a store without one."""
+    try:
+        return session.execute(select(BuildRow.id)).scalars().first()
+    except SQLAlchemyError:
+        session.rollback()  # PostgreSQL refuses the rest of an aborted transaction
+        return None
+
+
+def _plain(row) -> SimpleNamespace:
+    """A row's column values, free of the session that read it."""
+    return SimpleNamespace(**{column.key: getattr(row, column.key) for column in inspect(row).mapper.column_attrs})
+
+
+def forget_kept_rows() -> None:
+    """Drop every kept row (tests that rewrite a store in place without a build)."""
+    with _KEPT_LOCK:
+        _KEPT.clear()
+
+
 class StoreSnapshot:
-    """The store's rows for one session, read lazily, and the relations between them."""
+    """The store's rows for one session, read lazily (kept per build), and the relations between them."""
 
     def __init__(self, session: Session):
         self.session = session
+        build = _build_id(session)
+        if build is None:
+            self._tables: dict[type, list] = {}
+            return
+        url = str(session.get_bind().url)
+        with _KEPT_LOCK:
+            kept = _KEPT.get(url)
+            if kept is None or kept[0] != build:
+                kept = _KEPT[url] = (build, {})
+        self._tables = kept[1]
 
     def _all(self, model) -> list:
-        return list(self.session.execute(select(model)).scalars())
+        rows = self._tables.get(model)
+        if rows is None:
+            rows = [_plain(row) for row in self.session.execute(select(model)).scalars()]
+            with _KEPT_LOCK:
+                rows = self._tables.setdefault(model, rows)
+        return rows
 
     @cached_property
     def sources(self) -> dict[str, Source]:
@@ -89,8 +137,7 @@ class StoreSnapshot:
 
     @cached_property
     def service_rows(self) -> dict[str, ServiceRow]:
-        rows = self.session.execute(select(ServiceRow).order_by(ServiceRow.position)).scalars()
-        return {row.id: row for row in rows}
+        return {row.id: row for row in sorted(self._all(ServiceRow), key=lambda row: row.position)}
 
     def condition(self, condition_id: str) -> ConditionRef:
         row = self.condition_rows[condition_id]

@@ -103,3 +103,26 @@ def test_a_routing_guess_with_nothing_to_route_on_is_answered_from_a_fact_that_a
     reply, _ = asyncio.run(run_action(ActionRoutePatient(), make_tracker(question, "ask_route")))
     assert "8991" in reply.text.splitlines()[0]
     assert reply.meta["topic"] == "facts" and reply.meta["sources"]
+
+
+def test_the_condition_is_remembered_as_an_id_and_routed_on_again_without_reading_a_name():
+    """"And for my daughter, she is 9?": the condition of the earlier turn, kept as its id, routed for a child."""
+    from actions.routing import ActionHandlePatientInfo, ActionRoutePatient
+
+    question = "my wife was told she has acute myeloid leukaemia, where should she go?"
+    _, slots = asyncio.run(run_action(ActionRoutePatient(), make_tracker(
+        question, "ask_route", entities=[entity("condition", "acute myeloid leukemia", "acute myeloid leukaemia",
+                                                 message=question)])))
+    assert slots["condition"] == "acute_myeloid_leukemia"
+    reply, _ = asyncio.run(run_action(ActionHandlePatientInfo(), make_tracker(
+        "and for my daughter, she is 9?", "inform_patient", condition=slots["condition"])))
+    assert reply.meta["unit_ids"] and all(unit == "snuh_pediatric_hmo" for unit in reply.meta["unit_ids"])
+
+
+def test_of_two_conditions_named_the_more_specific_is_routed_on():
+    from knowledge.database import open_session
+    from knowledge.queries import route_patient
+
+    with open_session() as session:
+        result = route_patient(session, "baby boy 1 year, a liver tumour they called hepatoblastoma")
+    assert result.condition.id == "hepatoblastoma"

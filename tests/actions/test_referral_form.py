@@ -202,8 +202,10 @@ def ask(slot: str, **slots) -> tuple[str, list[str]]:
 def test_the_age_and_condition_said_earlier_are_offered_not_filled_in():
     text, buttons = ask("inquiry_age", patient_age=63.0)
     assert "Earlier you mentioned: 63." in text and buttons == ["63"]
-    text, buttons = ask("inquiry_diagnosis", condition="acute myeloid leukemia")
+    # the slot holds the condition's id; the patient is offered its name
+    text, buttons = ask("inquiry_diagnosis", condition="acute_myeloid_leukemia")
     assert buttons == ["acute myeloid leukemia"]
+    assert ask("inquiry_diagnosis", condition="cancer")[1] == ask("inquiry_diagnosis")[1]  # too vague to offer
     # the offered answer goes through the same check as a typed one
     assert validate("inquiry_age", "63")[0] == {"inquiry_age": "63"}
 

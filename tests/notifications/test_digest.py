@@ -37,8 +37,17 @@ def digests(engine) -> dict[str, OutboxMessage]:
         return {row.recipients[0]: row for row in rows}
 
 
+def morning_in_korea() -> datetime:
+    """10:00 Korea time today (yesterday before then), in UTC: an hour later is still the same Korea day,
+    whatever time the test runs."""
+    morning = datetime.now(KST).replace(hour=10, minute=0, second=0, microsecond=0)
+    if morning > datetime.now(KST):
+        morning -= timedelta(days=1)
+    return morning.astimezone(timezone.utc)
+
+
 def test_each_account_gets_the_overdue_inquiries_of_its_queues_once_a_day(engine, inquiry_data, personal_or_medical):
-    now = datetime.now(timezone.utc)
+    now = morning_in_korea()
     refs = seed(engine, inquiry_data, now)
     with Session(engine, future=True) as session:
         assert len(queue_digest(session, now)) == 2
