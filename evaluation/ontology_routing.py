@@ -72,11 +72,16 @@ def main(argv: list[str] | None = None) -> int:
     right = sum(o.right for o in outcomes)
     print(f"terminology routing: {right}/{len(outcomes)} right ({100 * right / len(outcomes):.1f} %)")
     if args.misses:
-        for o in outcomes:
-            if not o.right:
-                print(f"  MISS {o.text!r}: condition={o.condition!r} expected={sorted(o.expected)} "
-                      f"routed={sorted(o.routed)}")
+        print_misses(outcomes)
     return 0
+
+
+def print_misses(outcomes: list[Outcome]) -> None:
+    """One line per message routed wrong: the condition read, the units expected and those routed."""
+    for o in outcomes:
+        if not o.right:
+            print(f"  MISS {o.text!r}: condition={o.condition!r} expected={sorted(o.expected)} "
+                  f"routed={sorted(o.routed)}")
 
 
 if __name__ == "__main__":

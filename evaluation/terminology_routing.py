@@ -22,7 +22,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from evaluation.ontology_routing import Outcome, run
+from evaluation.ontology_routing import Outcome, print_misses, run
 from knowledge.catalog import Catalog, default_catalog
 from knowledge.ontology import Terminology, load_terminology
 
@@ -150,10 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.misses:
         for name, category, codes in differ:
             print(f"  ICD-10-CM DIFFERS {name!r}: category={category} codes {codes}")
-        for o in outcomes:
-            if not o.right:
-                print(f"  MISS {o.text!r}: condition={o.condition!r} expected={sorted(o.expected)} "
-                      f"routed={sorted(o.routed)}")
+        print_misses(outcomes)
     return 0
 
 
