@@ -175,9 +175,11 @@ def compose_topic_answer(session, topic: str | None, place, age_group: str | Non
         if len(chosen) > 1:
             lines += ["", say("answer.related"), *(f"- {fact_line(fact)}" for fact in chosen[1:])]
     elif topic is not None and not answer.question.kinds:
-        ranked = [item.fact for item in answer.ranked if set(topic_family(topic)) & set(item.fact.topics)] \
-            or topic_facts(facts, topic)
-        chosen = ranked[:MAX_TOPIC_FACTS]
+        in_topic = [item for item in answer.ranked if set(topic_family(topic)) & set(item.fact.topics)]
+        # a button, or words that touch the topic at all; a message sharing nothing with the topic's facts
+        # ("a nose job while in Korea" guessed as a support question) gets "the pages don't say"
+        if not question or any(item.score > 0 for item in in_topic):
+            chosen = ([item.fact for item in in_topic] or topic_facts(facts, topic))[:MAX_TOPIC_FACTS]
         if chosen:
             title = say(f"topic_title.{topic}")
             lines.append(say("answer.topic_lead_at", title=title, place=place_name(place)) if place

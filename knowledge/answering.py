@@ -71,11 +71,14 @@ class FactAnswer:
             return []
         floor = max(MIN_ANSWER_SCORE, self.ranked[0].score * RELATED_SHARE)
         seen = {self.ranked[0].fact.text}
+        place = _place_of(self.ranked[0].fact)
         related = []
         for item in self.ranked[1:]:
             if item.score < floor or len(related) >= limit:
                 break
-            if item.fact.text not in seen:
+            # related facts are about the answer's own hospital (or organization): another hospital's
+            # facts under an answer read as if that hospital were meant too
+            if item.fact.text not in seen and _place_of(item.fact) == place:
                 seen.add(item.fact.text)
                 related.append(item.fact)
         return related
@@ -88,6 +91,15 @@ class FactAnswer:
         """The answer and its related facts, at most `limit` in all."""
         best = self.best
         return [] if best is None else [best, *self.related(limit - 1)]
+
+
+def _place_of(fact: Fact) -> str | None:
+    """The hospital (or, for an organization's fact, the organization) a fact is about."""
+    if fact.unit is not None:
+        return fact.unit.hospital_id
+    if fact.hospital is not None:
+        return fact.hospital.id
+    return fact.organization.id if fact.organization is not None else None
 
 
 def topical_text(text: str) -> str:

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -197,3 +197,18 @@ def inquiry_count(database_url: str) -> int:
             return session.execute(select(func.count()).select_from(Inquiry)).scalar_one()
         except Exception:  # noqa: BLE001 - the table does not exist before the first inquiry
             return 0
+
+
+def sample_inquiry(**overrides: Any) -> dict[str, Any]:
+    """A complete referral inquiry as the chat submits it (a daughter writing for her mother in Mongolia),
+    with `overrides` applied."""
+    data: dict[str, Any] = {
+        "conversation_id": "conv-mn", "consent": True, "writer": "relative", "relation": "child",
+        "writer_name": "Bat-Erdene Dorj", "patient_name": "Dorj Bold", "age_or_birth_date": "2 March 1960",
+        "country": "Mongolia", "language": "Mongolian", "diagnosis": "Diffuse large B-cell lymphoma, relapsed",
+        "condition_id": "lymphoma", "recommended_unit_id": "snuh_hmo", "stage": "relapsed",
+        "wants": ["second_opinion", "car_t"], "has_records": True, "has_pathology": True, "has_imaging": False,
+        "travel_plans": "May, with my mother", "contact_email": "bat.dorj@example.mn", "contact_phone": "+976 9911 2233",
+    }
+    data.update(overrides)
+    return data

@@ -117,7 +117,8 @@ def test_car_t_answer_says_since_2022():
     ("ask_contact", SMC_PAGE, ["+82-43-713-8991"]),
 ])
 def test_topic_answers_carry_their_facts_and_sources(intent, expected_file, expected_words):
-    reply, _ = run(ActionAnswerTopic(), make_tracker("question", intent))
+    """A topic button ("/ask_mohs_surgery"): the topic's best facts, with their sources."""
+    reply, _ = run(ActionAnswerTopic(), make_tracker(f"/{intent}", intent))
     assert expected_file in reply.meta["sources"], reply.text
     for word in expected_words:
         assert word.lower() in reply.text.lower(), (word, reply.text)
@@ -223,3 +224,10 @@ def test_patient_details_with_a_condition_route_the_condition_the_words_name():
     reply, slots = run(ActionHandlePatientInfo(), tracker)
     assert reply.meta["unit_ids"] == ["smc_gynecologic_cancer_center"], reply.text
     assert slots["patient_age"] == 55.0
+
+
+def test_words_that_share_nothing_with_the_topic_get_the_pages_dont_say_not_the_topic():
+    """A guess of the classifier ("a nose job while I'm in Korea" as a support question) recites nothing."""
+    reply, _ = run(ActionAnswerTopic(), make_tracker("I want a nose job while I'm in Korea", "ask_pediatric_support"))
+    assert "don't say anything about that" in reply.text
+    assert reply.meta["sources"] == [] and reply.meta["declined"] is True

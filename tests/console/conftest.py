@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 import referrals
 from settings import PROJECT_ROOT
 from settings.database import make_engine
+from tests.conftest import sample_inquiry  # noqa: F401 - the console tests import it from here
 
 SECRET_KEY = "test-secret-key-for-the-console-tests"
 SESSION_MINUTES = 5
@@ -153,19 +154,6 @@ def console(database_url: str, tmp_path: Path) -> Iterator[Console]:
     """The console on 127.0.0.1, sessions in files (no Redis)."""
     with started_console(database_url, tmp_path) as server:
         yield server
-
-
-def sample_inquiry(**overrides: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "conversation_id": "conv-mn", "consent": True, "writer": "relative", "relation": "child",
-        "writer_name": "Bat-Erdene Dorj", "patient_name": "Dorj Bold", "age_or_birth_date": "2 March 1960",
-        "country": "Mongolia", "language": "Mongolian", "diagnosis": "Diffuse large B-cell lymphoma, relapsed",
-        "condition_id": "lymphoma", "recommended_unit_id": "snuh_hmo", "stage": "relapsed",
-        "wants": ["second_opinion", "car_t"], "has_records": True, "has_pathology": True, "has_imaging": False,
-        "travel_plans": "May, with my mother", "contact_email": "bat.dorj@example.mn", "contact_phone": "+976 9911 2233",
-    }
-    data.update(overrides)
-    return data
 
 
 @pytest.fixture()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 import referrals
 from settings.database import make_engine
+from tests.conftest import sample_inquiry
 
 
 @pytest.fixture()
@@ -33,17 +34,7 @@ def engine(database_url: str, monkeypatch) -> Iterator[Engine]:
 
 
 def _sample(**overrides: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "conversation_id": "conv-mn", "consent": True, "writer": "relative", "relation": "child",
-        "writer_name": "Bat-Erdene Dorj", "patient_name": "Dorj Bold", "age_or_birth_date": "2 March 1960",
-        "country": "Mongolia", "language": "Mongolian", "diagnosis": "Diffuse large B-cell lymphoma, relapsed",
-        "condition_id": "lymphoma", "recommended_unit_id": "snuh_hmo", "stage": "relapsed",
-        "wants": ["second_opinion", "car_t"], "has_records": True, "has_pathology": True, "has_imaging": False,
-        "questions": "Is CAR-T possible?", "travel_plans": "May, with my mother",
-        "contact_email": "bat.dorj@example.mn", "contact_phone": "+976 9911 2233",
-    }
-    data.update(overrides)
-    return data
+    return sample_inquiry(**{"questions": "Is CAR-T possible?", **overrides})
 
 
 @pytest.fixture()
