@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import latest_entity, patient_cue, patient_cue_in_message, patient_slots, route_on
 from actions.fact_answers import (
+    GENERIC_CONDITIONS,
     MAX_RELATED,
     asked_text,
     candidate_facts,
@@ -49,6 +50,12 @@ class ActionAnswerTopic(Action):
         except StoreUnavailable:
             dispatcher.utter_message(text=store_down())
             return []
+        condition = latest_entity(tracker, "condition")
+        if not files and place is None and condition and condition not in GENERIC_CONDITIONS:
+            # "can I get chemotherapy for colon cancer?": the pages say nothing of it for that condition's
+            # units; where the condition is treated is what they do say
+            dispatcher.utter_message(text=say("answer.none_for_condition"))
+            return route_and_answer(dispatcher, tracker, route_on(tracker), patient_cue(tracker))
         dispatcher.utter_message(text=text, buttons=[] if files else coordinator_button())
         send_meta(dispatcher, intent, topic=topic, unit_ids=unit_ids, sources=files, declined=not files)
         remembered = [SlotSet(k, v) for k, v in patient_slots(cue).items()

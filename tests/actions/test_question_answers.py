@@ -126,3 +126,14 @@ def test_of_two_conditions_named_the_more_specific_is_routed_on():
     with open_session() as session:
         result = route_patient(session, "baby boy 1 year, a liver tumour they called hepatoblastoma")
     assert result.condition.id == "hepatoblastoma"
+
+
+def test_a_topic_the_pages_leave_unsaid_for_the_condition_named_gets_the_unit_that_treats_it():
+    """"Can I get chemotherapy for colon cancer in Seoul?": no page says so for that unit; the route does."""
+    question = "is chemotherapy possible in Seoul for my brother's colon cancer?"
+    reply, _ = asyncio.run(run_action(ActionAnswerTopic(), make_tracker(
+        question, "ask_chemo_radiation", entities=[entity("condition", "colon cancer", message=question)])))
+    texts = [m["text"] for m in reply.messages if m.get("text")]
+    assert "don't say that for this condition" in texts[0]
+    assert "Medical Oncology" in texts[1]
+    assert reply.meta["topic"] == "route" and "snuh_hmo_medical_oncology" in reply.meta["unit_ids"]
