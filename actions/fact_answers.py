@@ -11,7 +11,7 @@ from actions.context import PatientCue, latest_entity, patient_cue_in_message, r
 from actions.replies import source_line
 from actions.store import StoreUnavailable, query_store
 from actions.topics import TOPIC_OF_SERVICE, topic_family
-from knowledge.answering import FactAnswer, rank_answers
+from knowledge.answering import MIN_ANSWER_SCORE, FactAnswer, rank_answers
 from knowledge.reading import read_message
 from knowledge.queries import (
     Fact,
@@ -152,8 +152,8 @@ def yes_to(answer: FactAnswer, fact: Fact) -> bool:
 
 
 def compose_topic_answer(session, topic: str | None, place, age_group: str | None = None,
-                         question: str = "", units: set[str] | None = None,
-                         subject: str = "") -> tuple[str, list[str], list[str]]:
+                         question: str = "", units: set[str] | None = None, subject: str = "",
+                         min_score: float | None = None) -> tuple[str, list[str], list[str]] | None:
     """The answer to `question` (the patient's words), classified under `topic` (None: not known), for a
     patient of `age_group` when known, only about `units` (the units treating the patient's condition)
     when given (`subject`: what the question is about when it does not say, see `rank_answers`): the text,
@@ -162,11 +162,14 @@ def compose_topic_answer(session, topic: str | None, place, age_group: str | Non
     The fact that answers the question comes first, then at most two closely related facts. A question
     that asks for a kind of answer no fact gives (a year, a number, which departments, ...) is told the
     pages do not say. A general question about a topic ("tell me about CAR-T", a topic button) gets the
-    topic's best facts."""
+    topic's best facts. With `min_score`, None unless the best fact scores at least that (one ranking
+    decides and answers)."""
     if topic == "contact":
         return compose_contacts(session, place)
     facts = candidate_facts(session, place, age_group, units)
     answer = rank_answers(session, question, facts, topic_family(topic), subject)
+    if min_score is not None and (not answer.ranked or answer.ranked[0].score < min_score):
+        return None
     chosen = answer.top(1 + MAX_RELATED)
     lines: list[str] = []
     if chosen:
@@ -220,10 +223,8 @@ def confident_answer(tracker: Tracker) -> tuple[str, list[str], list[str]] | Non
     def work(session):
         place = place_in_message(tracker, session)
         units = None if place is not None else patient_units(session, tracker, cue)
-        answer = rank_answers(session, question, candidate_facts(session, place, cue.age_group, units))
-        if not answer.ranked or answer.ranked[0].score < CONFIDENT_ANSWER_SCORE:
-            return None
-        return compose_topic_answer(session, None, place, cue.age_group, question, units)
+        return compose_topic_answer(session, None, place, cue.age_group, question, units,
+                                    min_score=CONFIDENT_ANSWER_SCORE)
 
     try:
         return query_store(work)
@@ -243,10 +244,7 @@ def answer_about_named_unit(tracker: Tracker, age_group: str | None) -> tuple[st
         place = place_in_message(tracker, session)
         if not isinstance(place, UnitRef):
             return None
-        answer = rank_answers(session, question, candidate_facts(session, place, age_group))
-        if answer.best is None:
-            return None
-        return compose_topic_answer(session, None, place, age_group, question)
+        return compose_topic_answer(session, None, place, age_group, question, min_score=MIN_ANSWER_SCORE)
 
     try:
         return query_store(work)
