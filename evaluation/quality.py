@@ -19,8 +19,9 @@ from typing import Any
 
 import yaml
 
-from evaluation import common, question_answering, safety
+from evaluation import common, condition_routing, question_answering, safety
 from evaluation.common import PROJECT_ROOT, fmt, log, md_table
+from settings import load_settings
 
 TEST_NLU = PROJECT_ROOT / "tests" / "nlu" / "test_nlu.yml"
 TEST_STORIES = PROJECT_ROOT / "tests" / "stories"
@@ -477,6 +478,7 @@ HEADLINE_LABELS = {
     "question_answering": ("Question answering: share of qa_cases.yml answered as asked", True),
     "question_answering_heldout": ("Question answering: share of qa_cases_heldout.yml (never tuned on)", True),
     **safety.HEADLINE_LABELS,
+    **condition_routing.HEADLINE_LABELS,
 }
 
 
@@ -674,6 +676,7 @@ def render_markdown(results: dict[str, Any]) -> str:
     lines += question_answering.render_markdown({s: bots[s].get("question_answering_heldout") for s in systems},
                                                 cases_file=question_answering.HELDOUT_CASES)
     lines += safety.render_markdown({s: results["systems"][s].get("safety") for s in systems})
+    lines += condition_routing.render_markdown(results.get("condition_routing"))
 
     # stories
     lines += [f"## Conversation tests (`rasa test core --e2e --stories {results.get('test_stories')}`)", ""]
@@ -772,6 +775,10 @@ def main(argv: list[str] | None = None) -> int:
         results["systems"][system] = entry
 
     results["summary"] = {system: headline(entry) for system, entry in results["systems"].items()}
+    # routing on the knowledge store alone: the same whatever the NLU model, so measured once, for ours
+    log("routing of the disease terminology's conditions (evaluation/condition_routing.py)")
+    results["condition_routing"] = condition_routing.measure(load_settings().database_url)
+    results["summary"]["ours"].update(condition_routing.headline(results["condition_routing"]))
     results["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     common.write_json(out / "eval.json", results)
     plot_comparison(results, out / "quality.png")

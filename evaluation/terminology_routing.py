@@ -34,7 +34,11 @@ _KINDS = {  # DO class -> the adult unit of its kind
     # a melanoma the ontology places nowhere else (not an eye or mucosal one) is a skin melanoma: the
     # skin cancer center's page names melanoma
     "DOID:1909": SKIN,
+    "DOID:0080369": GYN,  # ovarian sex-cord stromal tumor
 }
+# Tumours of the ovary's or testis's hormone-making cells: gynecologic in a woman, oncology in a man; the
+# measure's messages do not say which, so both units are expected. A testicular one is a man's.
+_EITHER_SEX, _TESTICULAR = {"DOID:192", "DOID:2997"}, "DOID:4757"
 _CANCER, _HISTIOCYTIC = "DOID:162", {"DOID:3405", "DOID:0050120"}
 
 
@@ -49,11 +53,14 @@ def _ancestors(terminology: Terminology, term_id: str) -> set[str]:
 
 
 def expected_unit(terminology: Terminology, term_id: str) -> str | None:
-    """The adult unit for a term by its ancestors, or None when the kinds disagree or none applies."""
+    """The adult unit for a term by its ancestors ("GYN|ONC" for a tumour routed by the patient's sex, who
+    is not named), or None when the kinds disagree or none applies."""
     ancestors = _ancestors(terminology, term_id)
     if ancestors & _HISTIOCYTIC:
         return None
     units = {unit for class_id, unit in _KINDS.items() if class_id in ancestors}
+    if ancestors & _EITHER_SEX and _TESTICULAR not in ancestors and not units:
+        return f"{GYN}|{ONC}"
     if len(units) > 1:
         return None
     if units:
@@ -73,10 +80,11 @@ def build_cases(terminology: Terminology, step: int = 5) -> tuple[list[tuple[str
             continue
         words = term.synonyms[0] if term.synonyms and (index // step) % 2 and not term.synonyms[0].isupper() \
             else term.name
+        adult_units = set(unit.split("|"))
         if term.childhood:
-            cases.append((f"my 6 year old has {words}", frozenset({PED} | ({unit} if unit in (GYN, SKIN) else set()))))
+            cases.append((f"my 6 year old has {words}", frozenset({PED} | (adult_units & {GYN, SKIN}))))
         else:
-            cases.append((f"I am 50 and was diagnosed with {words}", frozenset({unit})))
+            cases.append((f"I am 50 and was diagnosed with {words}", frozenset(adult_units)))
     return cases, left_out
 
 

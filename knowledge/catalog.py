@@ -73,6 +73,9 @@ class Category:
     # the Human Disease Ontology classes whose terms belong to the category: ((DO id, name), ...)
     ontology_classes: tuple[tuple[str, str], ...] = ()
     ontology_subset: str | None = None  # a DO subset whose solid tumors belong here (childhood cancer slim)
+    # the category a patient who is a woman or girl is routed by instead (a sex cord-stromal tumour is
+    # ovarian in a woman, testicular in a man)
+    in_women: str | None = None
 
 
 @dataclass(frozen=True)
@@ -264,6 +267,7 @@ class Catalog:
     services: dict[str, Service] = field(default_factory=dict)
     out_of_scope: dict[str, OutOfScopeTopic] = field(default_factory=dict)
     relations: dict[str, Relation] = field(default_factory=dict)
+    sex_words: dict[str, str] = field(default_factory=dict)  # "wife" -> "female"
     spelling_variants: dict[str, str] = field(default_factory=dict)
     known_words: frozenset[str] = frozenset()
     number_words: dict[str, int] = field(default_factory=dict)
@@ -559,14 +563,16 @@ def _load_vocabulary(catalog: Catalog, vocabulary_dir: Path) -> None:
     data = _read_yaml(path)
     _check_top_level(data, path, {"categories"})
     for raw, where in _entries(data, "categories", path):
-        e = _Entry(raw, where, {"id", "label", "broader", "description", "ontology_classes", "ontology_subset"})
+        e = _Entry(raw, where, {"id", "label", "broader", "description", "ontology_classes", "ontology_subset",
+                                "in_women"})
         classes = raw.get("ontology_classes") or []
         if not isinstance(classes, list) or not all(
                 isinstance(c, dict) and set(c) == {"id", "name"} and all(isinstance(v, str) for v in c.values())
                 for c in classes):
             e.fail("field 'ontology_classes' must be a list of {id, name}")
         category = Category(e.ident(), e.text("label"), e.text("description"), e.ident("broader", False), where,
-                            tuple((c["id"], c["name"]) for c in classes), e.text("ontology_subset", False))
+                            tuple((c["id"], c["name"]) for c in classes), e.text("ontology_subset", False),
+                            e.ident("in_women", False))
         _add_unique(catalog.categories, category, "category")
 
     path = vocabulary_dir / "conditions.yml"
@@ -604,7 +610,7 @@ def _load_vocabulary(catalog: Catalog, vocabulary_dir: Path) -> None:
 
     path = vocabulary_dir / "age_cues.yml"
     data = _read_yaml(path)
-    _check_top_level(data, path, {"adult_from_age", "relations", "number_words"})
+    _check_top_level(data, path, {"adult_from_age", "relations", "number_words", "sex_words"})
     adult_from_age = data.get("adult_from_age", 18)
     if not isinstance(adult_from_age, int) or not 1 <= adult_from_age <= 30:
         raise ContentError(f"{_display(path)}: 'adult_from_age' must be a whole number of years")
@@ -620,6 +626,11 @@ def _load_vocabulary(catalog: Catalog, vocabulary_dir: Path) -> None:
     if not isinstance(words, dict) or not all(isinstance(v, int) and not isinstance(v, bool) for v in words.values()):
         raise ContentError(f"{_display(path)}: 'number_words' must map words to whole numbers")
     catalog.number_words = {str(k).lower(): v for k, v in words.items()}
+    sexes = data.get("sex_words") or {}
+    if not isinstance(sexes, dict) or set(sexes) - {"female", "male"} or not all(
+            isinstance(v, list) and all(isinstance(w, str) for w in v) for v in sexes.values()):
+        raise ContentError(f"{_display(path)}: 'sex_words' must map female and male to lists of words")
+    catalog.sex_words = {word.lower(): sex for sex, words_of_sex in sexes.items() for word in words_of_sex}
 
     path = vocabulary_dir / "spelling.yml"
     data = _read_yaml(path)
@@ -801,6 +812,7 @@ def _check_references(catalog: Catalog) -> None:
 
     for category in catalog.categories.values():
         require(category, "broader", catalog.categories, "category")
+        require(category, "in_women", catalog.categories, "category")
     for condition in catalog.conditions.values():
         require(condition, "category", catalog.categories, "category")
         require(condition, "parent", catalog.conditions, "condition")

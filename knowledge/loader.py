@@ -93,7 +93,8 @@ def catalog_rows(catalog: Catalog) -> dict[str, list[dict[str, Any]]]:
 
     for category in _by_depth(catalog.categories.values(), lambda c: c.broader, catalog.categories):
         rows["kb_categories"].append({"id": category.id, "label": category.label,
-                                      "description": category.description, "broader_id": category.broader})
+                                      "description": category.description, "broader_id": category.broader,
+                                      "in_women_id": category.in_women})
         rows["kb_category_ontology_classes"].extend(
             {"category_id": category.id, "class_id": class_id, "class_name": name}
             for class_id, name in category.ontology_classes)

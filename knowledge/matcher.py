@@ -50,7 +50,9 @@ _DISEASE_ENDINGS = ("oma", "emia", "aemia", "osis", "penia", "philia", "pathy", 
                     "cytosis", "blastoma")
 
 # After "I am <n>" or "he is <n>", the next word must fit an age ("I am 45 and ...", not "I am 5 minutes late").
-_AFTER_AGE_WORDS = {"years", "year", "yrs", "yr", "yo", "and", "with", "but", "now", "so", "old", "this", "next", "last"}
+_AFTER_AGE_WORDS = {"years", "year", "yrs", "yr", "yo", "and", "with", "but", "now", "so", "old", "this", "next", "last",
+                    "woman", "man", "female", "male", "lady", "girl", "boy"}
+_MONTH_WORDS = {"month", "months", "week", "weeks", "day", "days"}
 # After "my son 10" or "a teen, 16" the next word must go on about the person ("my son 10 has ..."),
 # not measure time ("my dad 2 years ago", "my mother 3 weeks after surgery").
 _AFTER_RELATION_AGE_WORDS = {"has", "had", "have", "is", "was", "who", "with", "but", "now", "yo"}
@@ -262,6 +264,11 @@ class TermMatcher:
         self._ages.add("i_am", [[{"LOWER": "i"}, {"LOWER": {"IN": ["am", "'m", "’m"]}}, filler, number],
                                 [{"LOWER": "im"}, filler, number]])
         self._ages.add("is_n", [[{"LOWER": {"IN": ["is", "'s", "’s", "turned", "turns"]}}, filler, number]])
+        # "44 male", "58, female", "53F", and a message that opens with the age: "58 years, adenoid ..."
+        person = {"LOWER": {"IN": _PERSON_WORDS}}
+        self._ages.add("n_person", [[number, {"ORTH": ",", "OP": "?"}, person],
+                                    [{"LOWER": {"REGEX": r"^\d{1,3}[fm]$"}}]])
+        self._ages.add("opening_years", [[number, years]])
         # "my son (12) has ...", "my daughter, 7, has ...", "my son 10 has ...", "he's a teen, 16"
         self._ages.add("relation_n", [[{"LOWER": {"IN": sorted(self._relation_words | set(_PERSON_WORDS))}},
                                        {"ORTH": {"IN": ["(", ","]}, "OP": "?"}, number]])
@@ -411,7 +418,7 @@ class TermMatcher:
             following = doc[end] if end < len(doc) else None
             if pattern == "relation_n":
                 after_following = doc[end + 1] if end + 1 < len(doc) else None
-                said_in_years = (following is not None and following.lower_ in _YEAR_WORDS
+                said_in_years = (following is not None and following.lower_ in _YEAR_WORDS | _MONTH_WORDS
                                  and (after_following is None or after_following.lower_ not in _TIME_AFTER_YEARS))
                 if following is not None and not following.is_punct and not said_in_years \
                         and following.lower_ not in _AFTER_RELATION_AGE_WORDS:
@@ -419,8 +426,17 @@ class TermMatcher:
                 # Only the number is the age; the relation word is its own match.
                 span = doc[end - 1:end]
                 age = self._number(span.text)
+            if pattern == "n_person" and age is None:
+                age = self._number(number_token.text.rstrip("fmFM"))
+            if pattern == "opening_years" and (start != 0 or (following is not None
+                                                              and following.lower_ in _TIME_AFTER_YEARS)):
+                continue  # only a message's opening "58 years, ..." is an age; "3 years ago" is a time
             if pattern == "months_old" and age is not None:
                 age = 0
+            if pattern in ("i_am", "is_n", "relation_n") and following is not None \
+                    and following.lower_ in _MONTH_WORDS and age is not None:
+                age = 0  # "our son is 18 months", "my baby, 11 months": under a year
+                following = None
             if age is None or not 0 <= age <= 120:
                 continue
             if pattern in ("i_am", "is_n") and following is not None and not following.is_punct \
@@ -440,6 +456,13 @@ class TermMatcher:
                 found.append(TermMatch(AGE, AGE, AGE, words[0].text, words[0].idx, words[0].idx + len(words[0].text),
                                        age=age, is_child=age < self._catalog.adult_from_age))
         return found
+
+    def patient_sex(self, text: str) -> str | None:
+        """'female' or 'male' when the words of `text` point to one only ("my wife", "a 40 year old woman",
+        "she"; vocabulary/age_cues.yml `sex_words`), else None (no such word, or words of both)."""
+        found = {self._catalog.sex_words[token.lower_] for token in self._nlp.make_doc(text)
+                 if token.lower_ in self._catalog.sex_words}
+        return found.pop() if len(found) == 1 else None
 
     def number_value(self, word: str) -> int | None:
         """The whole number a word says ("7", "seven"), or None."""

@@ -63,6 +63,9 @@ class CategoryRow(Base):
     label = Column(String(200), nullable=False)
     description = Column(Text, nullable=False)
     broader_id = Column(_ID, ForeignKey("kb_categories.id"), nullable=True)
+    # routed by this category instead when the patient is a woman or girl (vocabulary/categories.yml; the
+    # catalog checks it names a category: no foreign key, so categories load in the order of `broader`)
+    in_women_id = Column(_ID, nullable=True)
 
 
 class CategoryOntologyClassRow(Base):

@@ -1,5 +1,5 @@
 """A patient's message read once: what it names (conditions, services, units, hospitals, organizations),
-who the patient is (age, child or adult, relation) and the matches behind them.
+who the patient is (age, child or adult, relation, woman or man) and the matches behind them.
 
 The term matcher is the one reader of a message; every layer that needs to know what a message names
 (the answer ranking, the place named, the patient's age group) asks `read_message`, which reads each text
@@ -31,6 +31,7 @@ class MessageReading:
     text: str
     matches: tuple[TermMatch, ...]  # every match, overlapping ones included (TermMatcher.find_all)
     age_cue: AgeCue
+    sex: str | None = None  # "female" | "male" when the words say (TermMatcher.patient_sex)
 
     def ids(self, kind: str) -> tuple[str, ...]:
         """The ids the text names of one kind (condition, service, unit, hospital, organization), in order,
@@ -63,4 +64,5 @@ def read_message(text: str) -> MessageReading:
     """The reading of `text` (kept: the same text is read once per process)."""
     matcher = get_matcher()
     matches = matcher.find_all(text or "")
-    return MessageReading(text or "", tuple(matches), matcher.age_cue(text or "", matches))
+    return MessageReading(text or "", tuple(matches), matcher.age_cue(text or "", matches),
+                          matcher.patient_sex(text or ""))

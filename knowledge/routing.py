@@ -5,7 +5,6 @@ is built from the store's names and cited reasons.
 """
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from knowledge.matcher import CONDITION, OUT_OF_SCOPE, SERVICE, TermMatch, get_matcher
@@ -15,6 +14,7 @@ from knowledge.reading import read_message
 from knowledge.snapshot import StoreSnapshot
 
 CHILD, ADULT = "child", "adult"
+FEMALE = "female"
 
 
 
@@ -59,6 +59,7 @@ def route_patient(
     service_match = next((m for m in matches if m.kind == SERVICE), None)
     service = snapshot.service(service_match.id) if service_match else None
     common = dict(age=age, relation=cue.relation, service=service)
+    sex = reading.sex
 
     if condition_match is None:
         out_of_scope = next((m for m in matches if m.kind == OUT_OF_SCOPE), None)
@@ -90,14 +91,14 @@ def route_patient(
 
     written = condition_match.text
     if age_group is not None:
-        routes = _routes_for_condition(snapshot, condition.id, age_group)
+        routes = _routes_by_sex(snapshot, condition.id, age_group, sex)
         explanation = _what_it_is(snapshot, condition, written, bool(routes)) + \
             _condition_explanation(condition, age_group, routes)
         return RoutingResult(condition, age_group, needs_age_group=False, routes=tuple(routes), in_scope=True,
                              out_of_scope=None, explanation=explanation, **common)
 
-    child_routes = _routes_for_condition(snapshot, condition.id, CHILD)
-    adult_routes = _routes_for_condition(snapshot, condition.id, ADULT)
+    child_routes = _routes_by_sex(snapshot, condition.id, CHILD, sex)
+    adult_routes = _routes_by_sex(snapshot, condition.id, ADULT, sex)
     routes, needs_age = _merge_age_groups(child_routes, adult_routes)
     if needs_age and service is not None:
         routes, needs_age = _narrow_by_service(snapshot, routes, service)
@@ -128,18 +129,26 @@ def _most_specific(snapshot: StoreSnapshot, conditions: list[TermMatch], matcher
     broader = {cid for match in named for kind, cid in snapshot.condition_lineage(match.id)[1:] if kind == "condition"}
     narrowest = [match for match in named if match.id not in broader]
     # of conditions neither of which is a kind of the other, one the pages name a unit for
-    named_by_pages = set(snapshot.session.execute(
-        select(TreatmentRow.condition_id).where(TreatmentRow.condition_id.in_([m.id for m in narrowest]))).scalars())
-    return next((m for m in narrowest if m.id in named_by_pages), None) or next(iter(narrowest), None) \
+    return next((m for m in narrowest if m.id in snapshot.treated_condition_ids), None) or next(iter(narrowest), None) \
         or (conditions[0] if conditions else None)
 
 
-def _routes_for_condition(snapshot: StoreSnapshot, condition_id: str, age_group: str) -> list[Route]:
-    lineage = snapshot.condition_lineage(condition_id)
+def _routes_by_sex(snapshot: StoreSnapshot, condition_id: str, age_group: str, sex: str | None) -> list[Route]:
+    """The routes for a condition routed otherwise in a woman (a sex cord-stromal tumour): a woman's or
+    girl's, a man's or boy's, or both when the message does not say; any other condition's routes."""
+    routes = _routes_for_condition(snapshot, condition_id, age_group, woman=sex == FEMALE)
+    if sex is None and snapshot.depends_on_sex(condition_id):
+        routed = {route.unit.id for route in routes}
+        routes += [route for route in _routes_for_condition(snapshot, condition_id, age_group, woman=True)
+                   if route.unit.id not in routed]
+    return routes
+
+
+def _routes_for_condition(snapshot: StoreSnapshot, condition_id: str, age_group: str,
+                          woman: bool = False) -> list[Route]:
+    lineage = snapshot.condition_lineage(condition_id, woman)
     specificity = {target: index for index, target in enumerate(lineage)}
-    rows = snapshot.session.execute(
-        select(TreatmentRow).where(TreatmentRow.age_group.in_([age_group, "any"]))
-    ).scalars()
+    rows = [row for row in snapshot.treatment_rows if row.age_group in (age_group, "any")]
     best_per_unit: dict[str, tuple[int, TreatmentRow]] = {}
     for row in rows:
         target = ("condition", row.condition_id) if row.condition_id else ("category", row.category_id)

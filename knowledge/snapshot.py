@@ -32,6 +32,7 @@ from knowledge.models import (
     OrganizationRow,
     ServiceRow,
     SourceRow,
+    TreatmentRow,
     UnitRow,
 )
 from knowledge.results import (
@@ -136,6 +137,16 @@ class StoreSnapshot:
         return {row.id: row for row in self._all(ConditionRow)}
 
     @cached_property
+    def treatment_rows(self) -> list[TreatmentRow]:
+        """Which unit treats which condition or category for which age group (the routing rules)."""
+        return self._all(TreatmentRow)
+
+    @cached_property
+    def treated_condition_ids(self) -> frozenset[str]:
+        """Conditions a unit is named for by a treatment row (not only by their category)."""
+        return frozenset(row.condition_id for row in self.treatment_rows if row.condition_id)
+
+    @cached_property
     def service_rows(self) -> dict[str, ServiceRow]:
         return {row.id: row for row in sorted(self._all(ServiceRow), key=lambda row: row.position)}
 
@@ -188,9 +199,10 @@ class StoreSnapshot:
             current = self.service_rows[current].parent_id
         return found
 
-    def condition_lineage(self, condition_id: str) -> list[tuple[str, str]]:
+    def condition_lineage(self, condition_id: str, woman: bool = False) -> list[tuple[str, str]]:
         """What a condition belongs to, most specific first: the condition, its parent conditions,
-        then their categories and broader categories, as ('condition'|'category', id) pairs."""
+        then their categories and broader categories, as ('condition'|'category', id) pairs. For a
+        woman or girl (`woman`), a category routed otherwise in women continues with that category."""
         conditions, current = [], condition_id
         while current is not None:
             conditions.append(current)
@@ -201,8 +213,14 @@ class StoreSnapshot:
             while category is not None:
                 if category not in categories:
                     categories.append(category)
-                category = self.categories[category].broader_id
+                row = self.categories[category]
+                category = (woman and row.in_women_id) or row.broader_id
         return [("condition", c) for c in conditions] + [("category", c) for c in categories]
+
+    def depends_on_sex(self, condition_id: str) -> bool:
+        """Whether the condition is routed otherwise in a woman (its lineage holds an `in_women` category)."""
+        return any(kind == "category" and self.categories[cid].in_women_id
+                   for kind, cid in self.condition_lineage(condition_id))
 
     @cached_property
     def fact_topics(self) -> dict[str, list[str]]:

@@ -2,7 +2,8 @@
 
     PYTHONPATH=. .venv/bin/python scripts/generate_disease_ontology.py [--source DIR] [--output FILE]
 
-Reads `NCIthesaurus.obo` (terms, exact synonyms, is-a parents, ICD-10-CM xrefs) and
+Reads `NCIthesaurus.obo` (terms, exact synonyms, is-a parents, ICD-10-CM xrefs), the terms of
+`DO_cancer_slim.obo` that it lacks (salivary gland cancer, dermatofibrosarcoma protuberans, ...) and
 `DO_childhood_cancer_slim.obo` (which terms DO counts as childhood cancers) from DIR (default
 ../shared/data/disease-ontology, beside the checkout), and copies the terms under the ontology
 classes that knowledge/vocabulary/categories.yml names (`ontology_classes`), so the file holds only
@@ -100,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     header, terms = read_obo(args.source / "NCIthesaurus.obo")
+    # The cancer slim holds cancers the NCI Thesaurus mapping lacks; a term of both files is read from
+    # the larger one. Its parents are mostly in the NCI Thesaurus file, so the hierarchy still places it.
+    _cancer_header, cancer_slim = read_obo(args.source / "DO_cancer_slim.obo")
+    terms = {**cancer_slim, **terms}
     _slim_header, slim = read_obo(args.source / "DO_childhood_cancer_slim.obo")
     roots = ontology_roots(CATEGORIES_FILE)
     selected = select_terms(terms, roots, set(slim))
@@ -107,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     about = {
         "source": "Human Disease Ontology (DO), https://disease-ontology.org, repository "
                   "DiseaseOntology/HumanDiseaseOntology, src/ontology/subsets/ (NCIthesaurus.obo, "
-                  "DO_childhood_cancer_slim.obo)",
+                  "DO_cancer_slim.obo, DO_childhood_cancer_slim.obo)",
         "release": release.split("/")[2] if release.count("/") >= 2 else release,
         "data_version": release,
         "license": "CC0 1.0 Universal (public domain dedication)",
