@@ -462,6 +462,7 @@ def headline(system: dict[str, Any]) -> dict[str, float | None]:
         "story_pass_rate": stories.get("pass_rate"),
         "question_answering": (bot.get("question_answering") or {}).get("accuracy"),
         "question_answering_heldout": (bot.get("question_answering_heldout") or {}).get("accuracy"),
+        "question_answering_fresh": (bot.get("question_answering_fresh") or {}).get("accuracy"),
         **safety.headline(system.get("safety")),
     }
 
@@ -477,6 +478,7 @@ HEADLINE_LABELS = {
     "story_pass_rate": ("Conversation tests passed", True),
     "question_answering": ("Question answering: share of qa_cases.yml answered as asked", True),
     "question_answering_heldout": ("Question answering: share of qa_cases_heldout.yml (never tuned on)", True),
+    "question_answering_fresh": ("Question answering: share of qa_cases_fresh.yml (written later, frozen)", True),
     **safety.HEADLINE_LABELS,
     **condition_routing.HEADLINE_LABELS,
 }
@@ -675,6 +677,8 @@ def render_markdown(results: dict[str, Any]) -> str:
     lines += question_answering.render_markdown({s: bots[s].get("question_answering") for s in systems})
     lines += question_answering.render_markdown({s: bots[s].get("question_answering_heldout") for s in systems},
                                                 cases_file=question_answering.HELDOUT_CASES)
+    lines += question_answering.render_markdown({s: bots[s].get("question_answering_fresh") for s in systems},
+                                                cases_file=question_answering.FRESH_CASES)
     lines += safety.render_markdown({s: results["systems"][s].get("safety") for s in systems})
     lines += condition_routing.render_markdown(results.get("condition_routing"))
 
@@ -729,7 +733,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.smoke:
         cases = smoke_cases(cases)
     qa_sets = {"question_answering": question_answering.load_cases(),
-               "question_answering_heldout": question_answering.load_cases(question_answering.HELDOUT_CASES)}
+               "question_answering_heldout": question_answering.load_cases(question_answering.HELDOUT_CASES),
+               "question_answering_fresh": question_answering.load_cases(question_answering.FRESH_CASES)}
     if args.smoke:
         qa_sets = {key: question_answering.smoke_cases(qa_cases) for key, qa_cases in qa_sets.items()}
     ood, sample_info = common.heldout_out_of_domain(n_ood)

@@ -34,6 +34,8 @@ from evaluation.common import EVALUATION_DIR, fmt, log, md_table
 CASES = EVALUATION_DIR / "qa_cases.yml"
 # Written after the ranking was tuned on CASES, by someone who had not seen how the bot answers; never tuned on.
 HELDOUT_CASES = EVALUATION_DIR / "qa_cases_heldout.yml"
+# A third set of 127, written later the same way (without the bot's code or answers), frozen: the fair figure
+FRESH_CASES = EVALUATION_DIR / "qa_cases_fresh.yml"
 KINDS = ("fact", "not_in_pages", "two_part", "right_hospital")
 EXPECTATION_KEYS = {"first_sentence", "answer", "units", "forbidden_units", "forbidden", "order",
                     "not_stated", "max_chars"}

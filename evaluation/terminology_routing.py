@@ -19,6 +19,7 @@ C81-C96 and D45-D75 blood, other C00-C80 solid), an independent check of the hie
 from __future__ import annotations
 
 import argparse
+import re
 import tempfile
 from pathlib import Path
 
@@ -40,6 +41,7 @@ _KINDS = {  # DO class -> the adult unit of its kind
 # measure's messages do not say which, so both units are expected. A testicular one is a man's.
 _EITHER_SEX, _TESTICULAR = {"DOID:192", "DOID:2997"}, "DOID:4757"
 _CANCER, _HISTIOCYTIC = "DOID:162", {"DOID:3405", "DOID:0050120"}
+_BLOOD_CANCER_NAME = re.compile(r"\b(lymphomas?|leuka?emias?|myelomas?)\b", re.I)
 
 
 def _ancestors(terminology: Terminology, term_id: str) -> set[str]:
@@ -61,6 +63,8 @@ def expected_unit(terminology: Terminology, term_id: str) -> str | None:
     units = {unit for class_id, unit in _KINDS.items() if class_id in ancestors}
     if ancestors & _EITHER_SEX and _TESTICULAR not in ancestors and not units:
         return f"{GYN}|{ONC}"
+    if not units and _BLOOD_CANCER_NAME.search(terminology.terms[term_id].name):
+        return HEM  # a lymphoma filed under its organ only ("gastric lymphoma") is still a lymphoma
     if len(units) > 1:
         return None
     if units:

@@ -51,7 +51,7 @@ _DISEASE_ENDINGS = ("oma", "emia", "aemia", "osis", "penia", "philia", "pathy", 
 
 # After "I am <n>" or "he is <n>", the next word must fit an age ("I am 45 and ...", not "I am 5 minutes late").
 _AFTER_AGE_WORDS = {"years", "year", "yrs", "yr", "yo", "and", "with", "but", "now", "so", "old", "this", "next", "last",
-                    "woman", "man", "female", "male", "lady", "girl", "boy"}
+                    "woman", "man", "female", "male", "lady", "girl", "boy", "from"}
 _MONTH_WORDS = {"month", "months", "week", "weeks", "day", "days"}
 # After "my son 10" or "a teen, 16" the next word must go on about the person ("my son 10 has ..."),
 # not measure time ("my dad 2 years ago", "my mother 3 weeks after surgery").
@@ -60,10 +60,14 @@ _AFTER_RELATION_AGE_WORDS = {"has", "had", "have", "is", "was", "who", "with", "
 _YEAR_WORDS = {"years", "year", "yrs", "yr"}
 _TIME_AFTER_YEARS = {"ago", "later", "before", "after", "since", "back", "earlier"}
 # Who else an age can be given for, besides the relations ("an adult woman, 40", "female, 27").
-_PERSON_WORDS = ["woman", "man", "female", "male", "lady", "girl", "boy", "adult", "patient", "person"]
+_PERSON_WORDS = ["woman", "man", "female", "male", "lady", "girl", "boy", "adult", "patient", "person", "friend"]
 # Words between a person and "is"/"turned" that leave the age theirs ("she just turned 9").
 _AGE_FILLER_WORDS = {"only", "just", "now", "already", "recently"}
 
+
+# Accented Latin letters written in disease names ("Waldenström", "Sjögren", "Ménétrier"); other scripts
+# are left as they are.
+_LATIN_ACCENTS = str.maketrans("äöüéèêëáàâíìîïóòôúùûñçøåß", "aoueeeeaaaiiiiooouuuncoas")
 
 # words a gap ("*") in a lay description may skip: "platelets are really low"
 _DESCRIPTION_GAP = 4
@@ -276,7 +280,9 @@ class TermMatcher:
     # --- normalising -----------------------------------------------------------------------------
 
     def _normalise_word(self, raw: str) -> str | None:
-        straight = raw.lower().replace("’", "'").replace("‘", "'")
+        straight = raw.lower().replace("’", "'").replace("‘", "'").translate(_LATIN_ACCENTS)
+        if "aem" in straight and ("aemi" in straight or straight.startswith("haem")):
+            straight = straight.replace("aem", "em")  # British spelling: leukaemia, haematology, macroglobulinaemia
         if straight in ("'s", "'"):
             return None  # the possessive of "Ewing’s sarcoma", "Wilms’ tumor"
         word = straight.strip("'.")
@@ -343,7 +349,7 @@ class TermMatcher:
                     fuzzy=any(corrected[start:end]), is_child=relation.is_child if relation else None,
                 ))
         candidates.extend(self._find_ages(doc, text))
-        candidates.extend(phrases.find_cancer_of(self, kept, words, text))
+        candidates.extend(phrases.find_cancer_of(self, kept, words, text, candidates))
         candidates.extend(phrases.find_head_variants(self, kept, words, text))
         candidates = phrases.apply_senses(self, candidates, words)
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 import knowledge.matcher as base  # circular on purpose: only read at call time
 
 # "cancer of the lung", "tumour in both lungs", "carcinoma of her ovary" (see find_cancer_of)
-CANCER_HEADS = {"cancer", "tumor", "carcinoma", "malignancy"}
-# Kinds of cancer said around their organ ("leiomyosarcoma of the uterus", "melanoma in his eye"):
-# looked up as "<organ> <kind>", never widened to "<organ> cancer" ("lymphoma of the skin" is a
-# lymphoma, not a skin cancer).
-KIND_HEADS = {"sarcoma", "leiomyosarcoma", "adenocarcinoma", "melanoma", "lymphoma", "neoplasm"}
+CANCER_HEADS = {"cancer", "tumor", "carcinoma", "malignancy", "neoplasm"}
+# Kinds of cancer said around their organ ("leiomyosarcoma of the uterus", "melanoma in his eye"): looked
+# up as "<organ> <kind>" and "<kind> of <organ>", then as "<organ> cancer" (an adenosarcoma of the vagina
+# is a vaginal cancer), except the blood cancers: "lymphoma of the skin" is a lymphoma, not a skin cancer.
+KIND_SUFFIXES = ("sarcoma", "carcinoma", "melanoma", "blastoma", "oma")
+BLOOD_HEADS = {"lymphoma", "leukemia", "myeloma", "plasmacytoma", "mastocytoma"}
 # The adjective a terminology name uses for an organ ("uterine sarcoma" for "sarcoma of the uterus").
 # "cervical" is left out on purpose: it is also the neck.
 ORGAN_ADJECTIVES = {
@@ -22,48 +23,87 @@ ORGAN_ADJECTIVES = {
     "lung": "pulmonary", "skin": "cutaneous", "testis": "testicular", "pancreas": "pancreatic",
     "bladder": "bladder", "breast": "breast", "bone": "bone", "brain": "brain", "colon": "colon",
 }
-CANCER_OF = {"of", "in", "on"}
-ORGAN_DETERMINERS = {"the", "both", "his", "her", "my", "their", "our", "a", "one", "left", "right", "its"}
+# Organs patients name in lay words: the words as the matcher normalises them -> the organ's name.
+LAY_ORGANS = {
+    ("neck", "of", "the", "womb"): ["cervix"], ("neck", "of", "womb"): ["cervix"],
+    ("lining", "of", "the", "womb"): ["endometrial"], ("womb", "lining"): ["endometrial"],
+    ("lining", "of", "the", "uterus"): ["endometrial"], ("inside", "layer", "of", "uterus"): ["endometrial"],
+    ("labia",): ["vulva"], ("labium",): ["vulva"],
+}
+CANCER_OF = {"of", "in", "on", "at", "inside"}
+ORGAN_DETERMINERS = {"the", "both", "his", "her", "my", "their", "our", "a", "one", "left", "right", "its",
+                     "lower", "upper", "inner", "outer"}
+# How many words may stand between "<kind> in" and the organ ("melanoma in the back of my eye")
+ORGAN_WINDOW = 5
+_CLAUSE_BREAK = set(",.;:()!?")
 
 
+def _is_kind_head(word: str) -> bool:
+    return word in CANCER_HEADS or (word.endswith(KIND_SUFFIXES) and len(word) > 5)
 
-def find_cancer_of(matcher: base.TermMatcher, kept: list, words: list[str], text: str) -> list[base.TermMatch]:
-    """"cancer in both lungs", "a tumour of the food pipe", "carcinoma of her ovary": the condition
-    named "<organ> cancer" (or "<organ> tumor"), for every organ the vocabulary names that way,
-    without listing each "cancer of the ..." as an alias."""
+
+def _organ_condition(matcher: base.TermMatcher, head: str, organ: list[str]):
+    """The condition "<organ> <kind>", "<kind> of <organ>" or, for a kind that is not a blood cancer,
+    "<organ> cancer" names, if any."""
+    nouns = [head] if head in BLOOD_HEADS else [head, "cancer", "tumor"]
+    organs = [organ] + [list(o) for o in LAY_ORGANS.get(tuple(organ), [])]
+    forms = []
+    for form in organs:
+        forms.append(form)
+        adjective = ORGAN_ADJECTIVES.get(form[-1])
+        if adjective:
+            forms.append(form[:-1] + [matcher.normalise_word(adjective) or adjective])
+    candidates = [form + [noun] for noun in dict.fromkeys(nouns) for form in forms] + \
+        [[head, "of"] + form for form in forms]
+    return next(filter(None, (matcher.condition_named(words) for words in candidates)), None)
+
+
+def find_cancer_of(matcher: base.TermMatcher, kept: list, words: list[str], text: str,
+                   named: list[base.TermMatch] = ()) -> list[base.TermMatch]:
+    """"cancer in both lungs", "a tumour of the food pipe", "carcinoma of her ovary", "melanoma in the
+    back of my eye", "adenosarcoma of the vagina": the condition the kind and its organ name together,
+    for every organ the vocabulary names, without listing each "cancer of the ..." as an alias. The
+    organ may stand a few words after the preposition, within the same clause. The match begins where a
+    condition in `named` that ends with the kind begins ("small cell carcinoma of the cervix" as a whole),
+    so that it is the longer reading of those words."""
     found = []
     for index, head in enumerate(words[:-2]):
-        if head not in CANCER_HEADS | KIND_HEADS or words[index + 1] not in CANCER_OF:
+        if not _is_kind_head(head) or words[index + 1] not in CANCER_OF:
             continue
-        nouns = [head, "cancer"] if head in CANCER_HEADS else [head]
-        organ_start = index + 2
-        while organ_start < len(words) - 1 and words[organ_start] in ORGAN_DETERMINERS:
-            organ_start += 1
-        for length in (3, 2, 1):
-            organ = words[organ_start:organ_start + length]
-            if len(organ) < length or any(w in matcher.relation_words for w in organ):
-                continue  # "tumor in children" is not a "children tumor"
-            organ_forms = [organ]
-            adjective = ORGAN_ADJECTIVES.get(organ[-1])
-            if adjective:
-                organ_forms.append(organ[:-1] + [matcher.normalise_word(adjective) or adjective])
-            label = next(filter(None, (matcher.condition_named(form + [noun])
-                                       for noun in dict.fromkeys(nouns) for form in organ_forms)), None)
+        label, organ_end = None, None
+        for organ_start in range(index + 2, min(index + 2 + ORGAN_WINDOW, len(words))):
+            if any(ch in _CLAUSE_BREAK for ch in text[base._end_of(kept[organ_start - 1]):kept[organ_start].idx]):
+                break  # "melanoma in 2019, my liver ...": the organ belongs to another clause
+            if words[organ_start] in ORGAN_DETERMINERS:
+                continue
+            for length in (4, 3, 2, 1):
+                organ = words[organ_start:organ_start + length]
+                if len(organ) < length or any(w in matcher.relation_words for w in organ):
+                    continue  # "tumor in children" is not a "children tumor"
+                label = _organ_condition(matcher, head, organ)
+                if label:
+                    organ_end = organ_start + length
+                    break
             if label:
-                end_char = base._end_of(kept[organ_start + length - 1])
-                found.append(base.TermMatch(base.CONDITION, label.id, label.name, text[kept[index].idx:end_char],
-                                       kept[index].idx, end_char))
                 break
+        if label:
+            end_char = base._end_of(kept[organ_end - 1])
+            start_char = min([m.start for m in named if m.kind == base.CONDITION
+                              and m.end == base._end_of(kept[index]) and m.start <= kept[index].idx]
+                             + [kept[index].idx])
+            found.append(base.TermMatch(base.CONDITION, label.id, label.name, text[start_char:end_char],
+                                        start_char, end_char))
     return found
 
 
 def find_head_variants(matcher: base.TermMatcher, kept: list, words: list[str], text: str) -> list[base.TermMatch]:
     """"salivary gland cancer" where the terminology says "salivary gland carcinoma", "vaginal
-    carcinoma" where it says "vaginal cancer": the same words before another of cancer, carcinoma,
-    tumor, when the words as written name nothing."""
+    carcinoma" where it says "vaginal cancer", "uterine adenosarcoma" (a uterine cancer): the same words
+    before another of cancer, carcinoma, tumor, when the words as written name nothing; never for a
+    blood cancer ("breast lymphoma" is a lymphoma)."""
     found = []
     for index, head in enumerate(words):
-        if head not in CANCER_HEADS or index == 0:
+        if not _is_kind_head(head) or head in BLOOD_HEADS or index == 0:
             continue
         for length in (4, 3, 2, 1):
             start = index - length

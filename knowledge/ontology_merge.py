@@ -34,6 +34,9 @@ _ADULT_WORDS = re.compile(r"\badult\b", re.I)
 # A word in capitals ("GIST", "MALT lymphoma") is an abbreviation: matched in capitals only, or it
 # would match ordinary words.
 _ABBREVIATION = re.compile(r"\b[A-Z]{2,}\b")
+# Blood cancers by name, for terms the hierarchy places under an organ only
+_BLOOD_CANCER_NAME = re.compile(r"\b(lymphomas?|leuka?emias?|myelomas?)\b", re.I)
+_HEMATOLOGIC_CANCER = "DOID:2531"
 # How many names the explanation walks through up to the anchor ("... is a kind of placenta cancer,
 # a female reproductive organ cancer").
 _PATH_NAMES = 3
@@ -109,16 +112,28 @@ def _classes(catalog: Catalog, terminology: Terminology) -> dict[str, str]:
 
 
 def _nearest_anchor(term_id: str, terms: dict[str, OntologyTerm], anchors: dict[str, list[tuple[int, str]]],
-                    rank: dict[str, tuple[int, int]]) -> tuple[str, list[str]] | None:
-    """(category, path of DO ids from the term's parent to the anchor) of the nearest anchor, breadth first."""
+                    rank: dict[str, tuple[int, int]], generic: frozenset[str] = frozenset()
+                    ) -> tuple[str, list[str]] | None:
+    """(category, path of DO ids from the term's parent to the anchor) of the nearest anchor, breadth first.
+    An anchor of a `generic` category (solid tumor, the category of the root "cancer") places a term only
+    when no anchor of another category is up any of its paths: a gastric lymphoma is a lymphoma (a blood
+    cancer) however near "stomach cancer" is."""
     level: dict[str, list[str]] = {term_id: []}
     seen = {term_id}
+    fallback = None
     while level:
         found = [(priority, rank[category], category, path + ([node] if node != term_id else []))
-                 for node, path in level.items() for priority, category in anchors.get(node, ())]
+                 for node, path in level.items() for priority, category in anchors.get(node, ())
+                 if category not in generic]
         if found:
             _priority, _rank, category, path = min(found, key=lambda f: (f[0], f[1], f[3]))
             return category, path
+        if fallback is None:
+            generic_found = [(priority, rank[category], category, path + ([node] if node != term_id else []))
+                             for node, path in level.items() for priority, category in anchors.get(node, ())]
+            if generic_found:
+                _priority, _rank, category, path = min(generic_found, key=lambda f: (f[0], f[1], f[3]))
+                fallback = (category, path)
         following: dict[str, list[str]] = {}
         for node, path in level.items():
             for parent in terms[node].parents:
@@ -126,7 +141,7 @@ def _nearest_anchor(term_id: str, terms: dict[str, OntologyTerm], anchors: dict[
                     seen.add(parent)
                     following[parent] = path + ([node] if node != term_id else [])
         level = following
-    return None
+    return fallback
 
 
 def load_extra_synonyms(path: Path) -> dict[str, tuple[str, ...]]:
@@ -154,6 +169,9 @@ def merge_terminology(catalog: Catalog, terminology: Terminology,
     classes = _classes(catalog, terminology)
     rank = _category_rank(catalog)
     childhood_category = next((c.id for c in catalog.categories.values() if c.ontology_subset), None)
+    # the category of the ontology's root class ("cancer" -> solid tumor): the kind of last resort
+    generic = frozenset(category for class_id, category in classes.items() if not terms[class_id].parents)
+    blood_category = classes.get(_HEMATOLOGIC_CANCER)
 
     curated_names = {c.name.casefold(): c.id for c in catalog.conditions.values()}
     curated = {t.id: cid for t in terms.values() if (cid := _curated_match(t, curated_names, owners))}
@@ -204,10 +222,14 @@ def merge_terminology(catalog: Catalog, terminology: Terminology,
     for do_id, term in sorted(terms.items()):
         if do_id in curated:
             continue
-        anchor = _nearest_anchor(do_id, terms, anchors, rank)
+        anchor = _nearest_anchor(do_id, terms, anchors, rank, generic)
         if anchor is None:
             continue
         category, path = anchor
+        if category in generic and blood_category and _BLOOD_CANCER_NAME.search(term.name):
+            # a lymphoma the hierarchy files under its organ only ("gastric lymphoma" under stomach
+            # cancer) is still a lymphoma: a blood cancer, placed by its name
+            category, path = blood_category, []
         if category == "solid_tumor" and term.childhood and childhood_category:
             category = childhood_category
         if path:

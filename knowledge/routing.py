@@ -124,13 +124,19 @@ def _most_specific(snapshot: StoreSnapshot, conditions: list[TermMatch], matcher
     """The condition to route on: a named condition over the generic word of a category ("cancer of the
     womb" over the "cancer" the NLU tagged inside it), a condition over one it is a kind of, and one the
     pages name a unit for over one routed by its kind ("a liver tumour called hepatoblastoma"), wherever
-    each stands in the text; else the first."""
+    each stands in the text; else the one of the most specific kind, the first of equals."""
     named = [m for m in conditions if not matcher.is_category(m.id) and m.id in snapshot.condition_rows]
     broader = {cid for match in named for kind, cid in snapshot.condition_lineage(match.id)[1:] if kind == "condition"}
     narrowest = [match for match in named if match.id not in broader]
     # of conditions neither of which is a kind of the other, one the pages name a unit for
-    return next((m for m in narrowest if m.id in snapshot.treated_condition_ids), None) or next(iter(narrowest), None) \
-        or (conditions[0] if conditions else None)
+    if not narrowest:
+        return conditions[0] if conditions else None
+    # then one whose kind is more specific: "small cell carcinoma of the cervix" is a cervix carcinoma
+    # (a gynecologic cancer) more than a small cell carcinoma (a solid tumor)
+    def kind_depth(match: TermMatch) -> int:
+        return sum(kind == "category" for kind, _ in snapshot.condition_lineage(match.id))
+    return next((m for m in narrowest if m.id in snapshot.treated_condition_ids), None) \
+        or max(narrowest, key=kind_depth)
 
 
 def _routes_by_sex(snapshot: StoreSnapshot, condition_id: str, age_group: str, sex: str | None) -> list[Route]:
