@@ -109,6 +109,23 @@ def test_the_balancer_file_is_the_template_filled_with_the_compose_replicas(spec
     assert "{{" not in written
 
 
+def test_nginx_accepts_the_balancer_file(spec, tmp_path):
+    if balancer.nginx_executable() is None:
+        skip_or_fail("nginx is not installed (Debian: apt-get install nginx), so `nginx -t` cannot check "
+                     "deploy/nginx.compose.conf")
+    # `nginx -t` resolves the upstreams' names and creates the temporary folders: the compose services'
+    # names become this machine's address and /tmp this test's folder, the rest is checked as written
+    text = compose.NGINX_CONFIG.read_text(encoding="utf-8")
+    roles = compose.roles(spec)
+    for name in [*roles["rasa"], *roles["actions"]]:
+        text = text.replace(f"server {name}:", "server 127.0.0.1:")
+    text = text.replace(f"{balancer.CONTAINER_PREFIX}/", f"{tmp_path}/")
+    checked = tmp_path / "nginx.conf"
+    checked.write_text(text, encoding="utf-8")
+    valid, said = balancer.check_config(checked)
+    assert valid, said
+
+
 def test_ports_agree_with_the_template_and_the_settings(spec, services):
     nginx = compose.NGINX_CONFIG.read_text(encoding="utf-8")
     listened = [int(port) for port in re.findall(r"listen [^:;]+:(\d+);", nginx)]
