@@ -271,11 +271,17 @@ def pipe_to_log(source: Any, handler: logging.Handler) -> None:
         handler.handle(record)
 
 
+# `--log-file -`: the redacted lines go to standard output, for a container whose runtime collects and
+# rotates its output (stack/container.py); no file is written.
+STANDARD_OUTPUT = "-"
+
+
 def run_logged(command: list[str], log_file: str | Path, retention_days: int | None = None) -> int:
-    """Run `command` with its standard output and error going, redacted, to `log_file`; return its
-    exit code. SIGTERM, SIGINT and SIGHUP are passed on to the command, and its last lines are still
-    written after it stops."""
-    handler = RetentionFileHandler(log_file, retention_days)
+    """Run `command` with its standard output and error going, redacted, to `log_file` (standard output
+    for "-"); return its exit code. SIGTERM, SIGINT and SIGHUP are passed on to the command, and its
+    last lines are still written after it stops."""
+    handler: logging.Handler = (logging.StreamHandler(sys.stdout) if str(log_file) == STANDARD_OUTPUT
+                                else RetentionFileHandler(log_file, retention_days))
     handler.setFormatter(logging.Formatter("%(message)s"))
     child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
@@ -297,7 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m settings.logging",
         description="Run a command with its output redacted into a daily-rotated log file.")
-    parser.add_argument("--log-file", required=True, help="the log file (rotated files beside it)")
+    parser.add_argument("--log-file", required=True,
+                        help="the log file (rotated files beside it), or - for standard output")
     parser.add_argument("--retention-days", type=int, default=None, help="default: LOG_RETENTION_DAYS")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- then the command and its arguments")
     args = parser.parse_args(argv)

@@ -30,9 +30,14 @@ def listen_address(host: str) -> str:
     return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
+def server_lines(addresses: list[str]) -> str:
+    """An upstream's `server` lines, one per replica address (host:port)."""
+    return "\n".join(f"        server {address} max_fails=1 fail_timeout={FAIL_TIMEOUT_SECONDS}s;"
+                     for address in addresses)
+
+
 def upstream_lines(connect_host: str, ports: list[int]) -> str:
-    return "\n".join(f"        server {connect_host}:{port} max_fails=1 fail_timeout={FAIL_TIMEOUT_SECONDS}s;"
-                     for port in ports)
+    return server_lines([f"{connect_host}:{port}" for port in ports])
 
 
 def render(template: str, values: dict[str, object]) -> str:
@@ -64,6 +69,31 @@ def render_config(settings: Settings, rasa_ports: list[int], action_ports: list[
     path = prefix / "nginx.conf"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+# In a container: nginx's pid and temporary files under /tmp (the only writable place the image promises),
+# the access log on standard output, which the container runtime collects and rotates.
+CONTAINER_PREFIX = "/tmp"
+CONTAINER_ACCESS_LOG = "/dev/stdout"
+CONTAINER_LISTEN_HOST = "0.0.0.0"
+
+
+def container_config(rasa_addresses: list[str], action_addresses: list[str], rasa_port: int, action_port: int,
+                     max_request_bytes: int) -> str:
+    """The template filled for the balancer's container (deploy/nginx.compose.conf): the replicas by
+    their service names (host:port), nginx listening on every interface of its own container."""
+    return render(TEMPLATE.read_text(encoding="utf-8"), {
+        "prefix": CONTAINER_PREFIX,
+        "access_log": CONTAINER_ACCESS_LOG,
+        "listen_host": CONTAINER_LISTEN_HOST,
+        "rasa_port": rasa_port,
+        "action_port": action_port,
+        "rasa_servers": server_lines(rasa_addresses),
+        "action_servers": server_lines(action_addresses),
+        "rasa_tries": len(rasa_addresses),
+        "action_tries": len(action_addresses),
+        "max_request_bytes": max_request_bytes,
+    })
 
 
 def balancer_service(settings: Settings, config: Path, env: dict[str, str], log_dir: Path) -> Service:
