@@ -11,7 +11,7 @@ from flask_login import current_user
 import referrals
 from console.context import account, back_to, db, engine, flash_form_errors
 from console.forms import AssignForm, EraseForm, NoteForm, ReplyForm, StatusForm
-from console.knowledge_view import unit_view
+from console.knowledge_view import routing_check, unit_view
 from console.timefmt import KST
 from notifications import outbox
 from referrals import InquiryFilter, InquiryNotFound, NotPermitted, ReferralError
@@ -108,6 +108,7 @@ def register_inquiry_routes(app: Flask) -> None:  # noqa: C901 - one place for t
             erase_form=EraseForm(formdata=None, prefix="erase"),
             transcript=referrals.transcript(database, item.conversation_id),
             unit=unit_view(engine(), item.recommended_unit_id),
+            routing=routing_check(engine(), item.condition_id, _age_in_years(item), item.recommended_unit_id),
             audit=referrals.audit_entries(database, item.reference, limit=200),
             deadline=deadline(item, datetime.now(timezone.utc), Promise.from_settings()),
             emails=outbox.for_inquiry(database, item.id), smtp_configured=bool(load_settings().smtp_host),
@@ -172,3 +173,13 @@ def _reply_saved() -> str:
     return ("Reply saved: the patient sees it when they check their inquiry in the chat. No SMTP server is "
             "configured, so the email waits in the outbox (see Emails below).")
 
+
+def _age_in_years(item) -> int | None:  # noqa: ANN001 - an Inquiry row
+    """The patient's age as given, or from the birth date."""
+    if item.age is not None:
+        return item.age
+    if item.birth_date is None:
+        return None
+    today = datetime.now(timezone.utc).date()
+    born = item.birth_date
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))

@@ -36,6 +36,45 @@ class UnitView:
     unavailable: str | None = None  # why the page shows no more than the id
 
 
+@dataclass
+class RoutingCheck:
+    """Where the chat's routing sends the inquiry's condition at the patient's age (knowledge.routing, the
+    same rules as the chat and `python -m knowledge ask`), beside the unit the inquiry recommends."""
+
+    condition: str
+    age: int | None
+    units: list[tuple[str, str]]  # (unit id, "full name (hospital)")
+    needs_age: bool
+    agrees: bool  # the recommended unit is one of the routed units (or an ancestor of one)
+
+
+def routing_check(engine: Engine, condition_id: str | None, age: int | None,
+                  recommended_unit_id: str | None) -> RoutingCheck | None:
+    """The routing of the inquiry's condition, or None when there is no condition, no knowledge store,
+    the condition is unknown to it, or the routing fails (the page shows without it)."""
+    if not condition_id:
+        return None
+    try:
+        from knowledge.database import store_is_built  # noqa: PLC0415 - optional part of the project
+        from knowledge.routing import route_patient  # noqa: PLC0415
+        from knowledge.snapshot import StoreSnapshot  # noqa: PLC0415
+
+        if not store_is_built(engine):
+            return None
+        with Session(engine, future=True) as session:
+            snapshot = StoreSnapshot(session)
+            if condition_id not in snapshot.condition_rows:
+                return None
+            result = route_patient(session, "", age=age, condition_id=condition_id)
+            units = [(r.unit.id, f"{r.unit.full_name} ({r.unit.hospital_name})") for r in result.routes]
+            family = {u for unit_id, _ in units for u in [unit_id, *snapshot.unit_family(unit_id)]}
+            return RoutingCheck(snapshot.condition_rows[condition_id].name, age, units, result.needs_age_group,
+                                recommended_unit_id in family)
+    except Exception as error:  # noqa: BLE001 - the inquiry page must show even when this fails
+        log.warning("routing check for condition %s failed: %r", condition_id, error)
+        return None
+
+
 def _source(item: Any) -> tuple[str | None, str | None]:
     source = getattr(item, "source", None)
     return getattr(source, "file", None), getattr(source, "sentence", None)

@@ -274,8 +274,10 @@ class TermMatcher:
                                     [{"LOWER": {"REGEX": r"^\d{1,3}[fm]$"}}]])
         self._ages.add("opening_years", [[number, years]])
         # "my son (12) has ...", "my daughter, 7, has ...", "my son 10 has ...", "he's a teen, 16"
-        self._ages.add("relation_n", [[{"LOWER": {"IN": sorted(self._relation_words | set(_PERSON_WORDS))}},
-                                       {"ORTH": {"IN": ["(", ","]}, "OP": "?"}, number]])
+        relation = {"LOWER": {"IN": sorted(self._relation_words | set(_PERSON_WORDS))}}
+        self._ages.add("relation_n", [[relation, {"ORTH": {"IN": ["(", ","]}, "OP": "?"}, number],
+                                      # the tokenizer keeps a one-digit "(8)" as "(" + "8)"
+                                      [relation, {"ORTH": "("}, {"LOWER": {"REGEX": r"^\d\)$"}}]])
 
     # --- normalising -----------------------------------------------------------------------------
 
@@ -420,7 +422,7 @@ class TermMatcher:
             number_token = next((t for t in span if t.like_num or t.text[:1].isdigit()), None)
             if number_token is None:
                 continue
-            age = self._number(number_token.text)
+            age = self._number(number_token.text.rstrip(")"))
             following = doc[end] if end < len(doc) else None
             if pattern == "relation_n":
                 after_following = doc[end + 1] if end + 1 < len(doc) else None
@@ -431,7 +433,7 @@ class TermMatcher:
                     continue  # "my dad 2 years ago": a time, not an age
                 # Only the number is the age; the relation word is its own match.
                 span = doc[end - 1:end]
-                age = self._number(span.text)
+                age = self._number(span.text.rstrip(")"))
             if pattern == "n_person" and age is None:
                 age = self._number(number_token.text.rstrip("fmFM"))
             if pattern == "opening_years" and (start != 0 or (following is not None

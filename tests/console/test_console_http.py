@@ -5,7 +5,7 @@ import csv
 import io
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 import pytest
@@ -350,6 +350,28 @@ def test_deleting_personal_data_from_the_console(console):
         assert session.execute(select(events.c.id).where(events.c.sender_id == "conv-mn")).first() is None
         assert session.execute(select(events.c.id).where(events.c.sender_id == "someone-else")).first() is not None
     assert ("anna", "personal_data_deleted") in audit_rows(console, reference)
+
+
+def test_inquiry_page_routes_the_inquirys_condition_by_the_chats_rules(console):
+    """The unit section shows where the chat's routing (knowledge.routing) sends the inquiry's condition
+    at the patient's age, and says so when the recommended unit is not one of those units."""
+    pytest.importorskip("knowledge.routing")
+    from knowledge.loader import build
+
+    agreeing = seed(console, condition_id="lymphoma", recommended_unit_id="snuh_hmo")
+    differing = seed(console, conversation_id="conv-2", condition_id="lymphoma",
+                     recommended_unit_id="snuch_skin_cancer_center")
+    build(console.database_url)
+    client = console.sign_in()
+    html = client.get(console.url(f"/inquiries/{agreeing}")).text
+    section = html[html.index('id="h-unit"'):html.index('id="h-transcript"')]
+    today = date.today()
+    age = today.year - 1960 - ((today.month, today.day) < (3, 2))  # the sample patient was born 2 March 1960
+    assert f"The chat's routing for lymphoma, age {age}:" in section
+    assert "Hematology" in section and "Seoul National University Hospital" in section
+    assert "not one of these" not in section
+    other = client.get(console.url(f"/inquiries/{differing}")).text
+    assert "The recommended unit is not one of these" in other
 
 
 def test_inquiry_page_shows_the_recommended_unit_with_its_sourced_facts(console):
