@@ -35,6 +35,14 @@ ASKED = [
     ("how many nights will my daughter be kept in the hospital after surgery", "hospital_stay"),
     ("can the ward give vegetarian meals", "food"),
     ("what is the number of beds in the transplant unit", "beds"),
+    ("does the hematology team use ponatinib for my CML?", "drug_names"),
+    ("can my wife get pembrolizumab there", "drug_names"),
+    ("are they in the KEYNOTE-A18 study for cervical cancer?", "named_trials"),
+    ("is there carbon-ion therapy for sarcoma", "unnamed_treatments"),
+    ("is the hospital accredited internationally?", "accreditation"),
+    ("how many weeks until the hospital replies with a plan?", "waiting_time"),
+    ("please recommend a hotel close to the cancer center", "accommodation_cost"),
+    ("I want a female gynecologist for my operation", "doctors"),
 ]
 ANSWERED_BY_THE_PAGES = [
     "how many stem cell transplants has the division done?",
@@ -50,6 +58,10 @@ ANSWERED_BY_THE_PAGES = [
     "who performs the skin biopsy",
     "how much tissue do they take in a skin biopsy?",
     "what happens if the cancer comes back after treatment?",
+    "does SNUH do CAR-T trials for lymphoma?",
+    "how long is the ESGO accreditation of the ovarian surgery certificate valid?",
+    "is targeted therapy used for EGFR mutation lung cancer?",
+    "my husband is in the hospital near COVID-19 patients, is chemo safe?",
 ]
 
 
