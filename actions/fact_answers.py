@@ -232,19 +232,21 @@ def confident_answer(tracker: Tracker) -> tuple[str, list[str], list[str]] | Non
         return None
 
 
-def answer_about_named_unit(tracker: Tracker, age_group: str | None) -> tuple[str, list[str], list[str]] | None:
-    """The answer from the facts of a unit the latest message names ("does pediatric hematology also treat
-    low platelets?"), when a fact answers it; None when no unit is named, none answers, or the store is
-    down. The text, the unit ids and the seed files, as `compose_topic_answer` returns them."""
+def answer_about_named_place(tracker: Tracker, age_group: str | None) -> tuple[str, list[str], list[str]] | None:
+    """The answer from the facts of a unit or hospital the latest message names ("does pediatric hematology
+    also treat low platelets?", "DLBCL came back twice: is CAR-T possible at SNUH?"), when a fact answers
+    it (clearly, for a hospital: its facts span every unit); None when no place is named, none answers, or
+    the store is down. The text, the unit ids and the seed files, as `compose_topic_answer` returns them."""
     question = asked_text(tracker)
     if not question:
         return None
 
     def work(session):
         place = place_in_message(tracker, session)
-        if not isinstance(place, UnitRef):
+        if place is None:
             return None
-        return compose_topic_answer(session, None, place, age_group, question, min_score=MIN_ANSWER_SCORE)
+        floor = MIN_ANSWER_SCORE if isinstance(place, UnitRef) else CONFIDENT_ANSWER_SCORE
+        return compose_topic_answer(session, None, place, age_group, question, min_score=floor)
 
     try:
         return query_store(work)

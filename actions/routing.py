@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.context import PatientCue, RouteOn, latest_entity, patient_cue, patient_slots, route_on
 from actions.fact_answers import (
     GENERIC_CONDITIONS,
-    answer_about_named_unit,
+    answer_about_named_place,
     asked_text,
     compose_topic_answer,
     confident_answer,
@@ -158,8 +158,9 @@ class ActionRoutePatient(Action):
             return []
         cue = patient_cue(tracker)
         if not WHERE_TO_GO.search(asked_text(tracker)):
-            # "does pediatric hematology also treat low platelets?": a question about the unit it names
-            answered = answer_about_named_unit(tracker, cue.age_group)
+            # "does pediatric hematology also treat low platelets?", "is CAR-T possible at SNUH?": a question
+            # about the unit or hospital it names, answered before any route
+            answered = answer_about_named_place(tracker, cue.age_group)
             if answered is not None:
                 text, unit_ids, files = answered
                 dispatcher.utter_message(text=text)
