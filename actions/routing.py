@@ -49,9 +49,12 @@ def asks_where_to_go(tracker: Tracker) -> bool:
 
 
 def describe_route(route: Route) -> str:
+    """One routed unit: its name, its hospital, who it is for when that matters, and the page's reason."""
     unit = route.unit
-    group = f" ({say(f'route.age_group.{route.age_group}')})" if route.age_group else ""
-    return f"**{unit.full_name}**, {unit.hospital_name}{group}: {route.reason}"
+    if route.age_group:
+        return say("route.line_for_group", unit=unit.full_name, hospital=unit.hospital_name,
+                   group=say(f"route.age_group.{route.age_group}"), reason=route.reason)
+    return say("route.line", unit=unit.full_name, hospital=unit.hospital_name, reason=route.reason)
 
 
 def render_routing(result: RoutingResult) -> tuple[str, list[str], list[str]]:

@@ -33,3 +33,13 @@ def test_a_place_is_a_hospital_or_a_unit_with_its_hospital():
         "Yes, the pages say so for Samsung Medical Center."
     assert explain([sentence("availability.why.offered", place=UNIT)]) == \
         "Yes, the pages say so for Gynecologic Cancer Center (Samsung Medical Center)."
+
+
+def test_a_routed_unit_is_one_line_with_who_it_is_for_when_that_matters():
+    from actions.routing import describe_route
+    from knowledge.results import Route
+
+    assert describe_route(Route(UNIT, None, "It treats ovarian cancer.", None, ())) == \
+        "**Gynecologic Cancer Center**, Samsung Medical Center: It treats ovarian cancer."
+    assert describe_route(Route(OTHER, "adult", "It treats solid tumors.", None, ())) == \
+        "**Hematology-Oncology, Medical Oncology**, Seoul National University Hospital (adults): It treats solid tumors."
