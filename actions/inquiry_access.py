@@ -38,7 +38,7 @@ from actions.context import latest_entity
 from actions.topics import TOPIC_OF_INTENT
 from actions.referral_form import EMAIL_IN_TEXT, PHONE_IN_TEXT, answers_now
 from actions.store import referrals_engine
-from messages import say
+from messages import say, say_error
 from referrals import ValidationError, normalise_email, normalise_phone, normalise_reference
 from referrals.access_attempts import locked_until
 
@@ -227,7 +227,7 @@ class ValidateInquiryStatusForm(FormValidationAction):
             contact = normalise_email(candidate) if "@" in candidate else normalise_phone(candidate)
         except ValidationError as error:
             # a malformed contact cannot match any inquiry: re-ask instead of counting a failed check
-            dispatcher.utter_message(text=f"{error.message} {say('access.invalid.contact_must_match')}")
+            dispatcher.utter_message(text=f"{say_error(error)} {say('access.invalid.contact_must_match')}")
             return {"access_contact": None}
         return {"access_contact": contact}
 

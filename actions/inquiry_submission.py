@@ -24,7 +24,7 @@ from actions.referral_form import ALREADY_SENT, DERIVED_SLOTS, FORM, FORM_SLOTS,
 from actions.replies import send_meta
 from actions.safety import coordinator_contact_text
 from actions.store import referrals_engine
-from messages import say
+from messages import say, say_error
 from referrals import ValidationError, new_submission_key, submit_once
 from referrals.deadlines import KST, Promise
 
@@ -118,7 +118,7 @@ def sent_text(reference: str, unit: str | None) -> str:
 def save_failed_text(error: Exception) -> str:
     """Why the inquiry was not stored (what was wrong with an answer, or that saving failed), and that
     every answer is kept."""
-    reason = error.message if isinstance(error, ValidationError) else say("inquiry.save_failed")
+    reason = say_error(error) if isinstance(error, ValidationError) else say("inquiry.save_failed")
     return f"{reason} {say('inquiry.answers_kept')}"
 
 

@@ -26,6 +26,7 @@ from actions.store import StoreUnavailable, query_store
 from actions.topics import SERVICE_OF_TOPIC, TOPIC_OF_INTENT
 from knowledge.answering import rank_answers
 from messages import say
+from messages.explain import explain
 from knowledge.queries import service_availability
 
 
@@ -139,7 +140,7 @@ class ActionAnswerAvailability(Action):
         files = [o.source.file for o in (*answer.offerings, *answer.related)]
         unit_ids = [o.unit.id for o in answer.offerings]
         buttons = [] if answer.offered else coordinator_button()
-        dispatcher.utter_message(text=answer.explanation + ("\n\n" + source_line(files) if files else ""), buttons=buttons)
+        dispatcher.utter_message(text=explain(answer.explanation) + ("\n\n" + source_line(files) if files else ""), buttons=buttons)
         send_meta(dispatcher, intent, topic="availability", unit_ids=unit_ids, sources=files)
         events: list[EventType] = []
         if answer.hospital:

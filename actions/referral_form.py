@@ -23,7 +23,7 @@ from actions.form_answers import Kind, is_bare_confirmation, read_answer
 from actions.store import StoreUnavailable, query_store
 from knowledge.matcher import get_matcher
 from knowledge.queries import route_patient
-from messages import say
+from messages import say, say_error
 from referrals import (
     Relation, StageOfCare, ValidationError, Want, Writer, clean_field, country_name, language_name,
     new_submission_key,
@@ -148,7 +148,7 @@ def parse_contact(text: str) -> dict[str, str]:
     if phone:
         contact["phone"] = clean_field("contact_phone", phone.group(0))
     if not contact:
-        raise ValidationError(say("inquiry.invalid.contact"), field="contact")
+        raise ValidationError("inquiry.invalid.contact", field="contact")
     return contact
 
 
@@ -260,7 +260,7 @@ class ValidateReferralForm(FormValidationAction):
         try:
             cleaned = clean_field(field, value)
         except ValidationError as error:
-            dispatcher.utter_message(text=error.message)
+            dispatcher.utter_message(text=say_error(error))
             return {slot: None}
         return {slot: cleaned}
 
@@ -273,7 +273,7 @@ class ValidateReferralForm(FormValidationAction):
         try:
             parsed = clean_field("age_or_birth_date", value)
         except ValidationError as error:
-            dispatcher.utter_message(text=error.message)
+            dispatcher.utter_message(text=say_error(error))
             return {"inquiry_age": None}
         shown = f"{parsed.age} (born {parsed.birth_date.isoformat()})" if parsed.birth_date else str(parsed.age)
         return {"inquiry_age": shown}
@@ -343,7 +343,7 @@ class ValidateReferralForm(FormValidationAction):
         try:
             return {"inquiry_contact": parse_contact(str(value))}
         except ValidationError as error:
-            dispatcher.utter_message(text=error.message)
+            dispatcher.utter_message(text=say_error(error))
             return {"inquiry_contact": None}
 
     def validate_inquiry_confirmed(self, value, dispatcher, tracker, domain):

@@ -21,6 +21,7 @@ from actions.replies import bullet_list, send_meta, source_line, store_down
 from actions.store import StoreUnavailable, query_store
 from knowledge.queries import Route, RoutingResult, route_patient, unit_family
 from messages import say
+from messages.explain import explain
 
 def age_group_buttons() -> list[dict[str, str]]:
     """Quick replies that say whether the patient is a child or an adult."""
@@ -48,16 +49,19 @@ def asks_where_to_go(tracker: Tracker) -> bool:
 
 
 def describe_route(route: Route) -> str:
+    """One routed unit: its name, its hospital, who it is for when that matters, and the page's reason."""
     unit = route.unit
-    group = f" ({say(f'route.age_group.{route.age_group}')})" if route.age_group else ""
-    return f"**{unit.full_name}**, {unit.hospital_name}{group}: {route.reason}"
+    if route.age_group:
+        return say("route.line_for_group", unit=unit.full_name, hospital=unit.hospital_name,
+                   group=say(f"route.age_group.{route.age_group}"), reason=route.reason)
+    return say("route.line", unit=unit.full_name, hospital=unit.hospital_name, reason=route.reason)
 
 
 def render_routing(result: RoutingResult) -> tuple[str, list[str], list[str]]:
     """The answer text, the routed unit ids and the cited seed files."""
     routes = list(result.routes)
     files = [source.file for route in routes for source in route.sources]
-    lines = [result.explanation, "", bullet_list(describe_route(route) for route in routes)]
+    lines = [explain(result.explanation), "", bullet_list(describe_route(route) for route in routes)]
     notes = list(dict.fromkeys(route.note for route in routes if route.note))
     if notes:
         lines += ["", *notes]
@@ -89,7 +93,7 @@ def route_and_answer(dispatcher: CollectingDispatcher, tracker: Tracker, target:
             send_meta(dispatcher, intent, topic="facts", unit_ids=unit_ids, sources=files)
             return events
     if not result.in_scope:
-        dispatcher.utter_message(text=f"{result.explanation}\n\n{say('route.out_of_scope_coordinator')}",
+        dispatcher.utter_message(text=f"{explain(result.explanation)}\n\n{say('route.out_of_scope_coordinator')}",
                                  buttons=referral_buttons()[1:])
         send_meta(dispatcher, intent, topic="route", declined=True)
         return [*events, SlotSet("condition", None), SlotSet("routed_unit_ids", [])]

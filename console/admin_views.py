@@ -10,6 +10,7 @@ from flask_login import current_user
 import referrals
 from console.context import db, flash_form_errors, require_administrator, unit_names
 from console.forms import AccountForm, NewAccountForm, RetryForm
+from messages import say_error
 from notifications import outbox
 from referrals import NotPermitted, ReferralError
 from referrals.browsing import read_audit_log
@@ -58,7 +59,7 @@ def register_admin_routes(app: Flask) -> None:
                 email=form.email.data.strip() or None, units=tuple(form.units.data or ()), by=current_user.username)
         except ReferralError as error:
             db().rollback()
-            flash(error.message, "error")
+            flash(say_error(error), "error")
         else:
             flash(f"Account {created.username} created.", "success")
         return redirect(url_for("accounts"), code=303)
@@ -76,8 +77,7 @@ def register_admin_routes(app: Flask) -> None:
             if referrals.get_coordinator(database, username) is None:
                 abort(404)
             if username == by and (form.role.data != "administrator" or not form.active.data):
-                raise ReferralError("You cannot remove your own administrator role or deactivate yourself; "
-                                    "ask another administrator.")
+                raise ReferralError("console.keep_own_administrator_role")
             if form.email.data.strip():
                 referrals.normalise_email(form.email.data)  # refused before anything changes
             referrals.set_role(database, username, form.role.data, by=by)
@@ -88,7 +88,7 @@ def register_admin_routes(app: Flask) -> None:
                 referrals.set_active(database, username, bool(form.active.data), by=by)
         except ReferralError as error:
             database.rollback()
-            flash(error.message, "error")
+            flash(say_error(error), "error")
         else:
             flash(f"Account {username} saved.", "success")
         return redirect(url_for("accounts") + f"#account-{username}", code=303)
@@ -100,7 +100,7 @@ def register_admin_routes(app: Flask) -> None:
         try:
             entries = read_audit_log(db(), by=current_user.username, reference=reference, actor=actor, limit=500)
         except NotPermitted as refused:
-            return render_template("error.html", code=403, title="Administrators only", message=refused.message), 403
+            return render_template("error.html", code=403, title="Administrators only", message=say_error(refused)), 403
         return render_template("audit.html", entries=entries, actor=actor or "", reference=reference or "")
 
     @app.get("/outbox")

@@ -38,6 +38,7 @@ import referrals
 from referrals import InquiryFilter, ReferralError, Role, Status
 from console.timefmt import ago
 from referrals.browsing import browse, read_audit_log
+from messages import say_error
 from referrals.deadlines import Promise, deadline
 from referrals.names import names
 from settings import load_settings
@@ -141,7 +142,7 @@ def _read_password(from_stdin: bool) -> str:
         return sys.stdin.readline().rstrip("\r\n")
     first = getpass.getpass("Password: ")
     if getpass.getpass("Repeat the password: ") != first:
-        raise ReferralError("The two passwords differ.")
+        raise ReferralError("console.passwords_differ")
     return first
 
 
@@ -161,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         with Session(engine, future=True) as session:
             return _run(args, session)
     except ReferralError as error:
-        print(f"error: {error.message}", file=sys.stderr)
+        print(f"error: {say_error(error)}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # `... | head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -198,7 +199,7 @@ def _run(args: argparse.Namespace, session: Session) -> int:  # noqa: C901 - a d
     elif args.command == "units":
         known = names(session.get_bind()).units
         if not known:
-            raise ReferralError("The knowledge store is not built in this database (python -m knowledge build).")
+            raise ReferralError("console.store_not_built")
         for unit in sorted(known.values(), key=lambda unit: unit.id):
             print(f"{unit.id:<32} {unit.full}", file=out)
     elif args.command == "audit":

@@ -13,6 +13,7 @@ from console.context import account, back_to, db, engine, flash_form_errors
 from console.forms import AssignForm, EraseForm, NoteForm, ReplyForm, StatusForm
 from console.knowledge_view import routing_check, unit_view
 from console.timefmt import KST
+from messages import say_error
 from notifications import outbox
 from referrals import InquiryFilter, InquiryNotFound, NotPermitted, ReferralError
 from referrals.browsing import browse
@@ -44,7 +45,7 @@ def _filters_from_args() -> tuple[InquiryFilter, dict[str, str]]:
             InquiryFilter(**{name: value}).normalised()
             kept[name] = value
         except ReferralError as error:
-            flash(f"Filter {name} ignored: {error.message}", "error")
+            flash(f"Filter {name} ignored: {say_error(error)}", "error")
     return InquiryFilter(**kept).normalised(), kept
 
 
@@ -95,7 +96,7 @@ def register_inquiry_routes(app: Flask) -> None:  # noqa: C901 - one place for t
         except InquiryNotFound:
             abort(404)
         except NotPermitted as refused:
-            return render_template("error.html", code=403, title="Not in your queues", message=refused.message), 403
+            return render_template("error.html", code=403, title="Not in your queues", message=say_error(refused)), 403
         status_form = StatusForm(prefix="status")
         status_form.status.choices = [(s.value, s.short_label) for s in referrals.allowed_statuses(item)]
         coordinators = referrals.list_coordinators(database)
@@ -127,10 +128,10 @@ def register_inquiry_routes(app: Flask) -> None:  # noqa: C901 - one place for t
             abort(404)
         except NotPermitted as refused:
             db().rollback()
-            return render_template("error.html", code=403, title="Not in your queues", message=refused.message), 403
+            return render_template("error.html", code=403, title="Not in your queues", message=say_error(refused)), 403
         except ReferralError as error:
             db().rollback()
-            flash(error.message, "error")
+            flash(say_error(error), "error")
         else:
             flash(success, "success")
         return back_to(canonical)

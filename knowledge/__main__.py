@@ -76,6 +76,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     from knowledge.database import open_session
     from knowledge.answering import rank_answers
     from knowledge.queries import facts_by_topic, route_patient, search, unit_family
+    from messages.explain import explain  # the sentences are the catalog's, made here at the edge
 
     is_child = True if args.child else (False if args.adult else None)
     with open_session(args.database_url) as session:
@@ -100,7 +101,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
         recognised.append(f"patient: {result.relation}")
     recognised.append(f"age group: {result.age_group or 'unknown'}")
     print("Recognised: " + "; ".join(recognised))
-    print(_wrap(result.explanation, ""))
+    print(_wrap(explain(result.explanation), ""))
     if result.routes:
         print("Routes:")
         for route in result.routes:

@@ -47,12 +47,14 @@ from knowledge.results import (
     PartnerDepartment,
     Route,
     RoutingResult,
+    Sentence,
     ServiceAvailability,
     ServiceRef,
     Source,
     TransplantKind,
     TransplantOverview,
     UnitRef,
+    sentence,
 )
 from knowledge.routing import route_patient
 from knowledge.snapshot import StoreSnapshot, require
@@ -62,7 +64,7 @@ __all__ = [
     "TOPICS", "TOPIC_DESCRIPTIONS", "NotFoundError",
     "Source", "HospitalRef", "OrganizationRef", "UnitRef", "ConditionRef", "ServiceRef", "OutOfScopeRef",
     "Fact", "Route", "RoutingResult", "Offering", "Offerings", "TransplantKind", "TransplantOverview",
-    "PartnerDepartment", "FollowUpStep", "Contact", "ServiceAvailability",
+    "PartnerDepartment", "FollowUpStep", "Contact", "ServiceAvailability", "Sentence",
     "route_patient", "unit_offerings", "hospital_offerings", "transplant_kinds", "facts_by_topic",
     "follow_up_care", "partner_departments", "contacts", "service_availability", "search",
     "list_hospitals", "list_units", "resolve_service", "resolve_place", "store_counts", "unit_family",
@@ -238,11 +240,11 @@ def service_availability(session: Session, service_text_or_id: str, hospital_or_
     empty: tuple = ()
     if service is None:
         return ServiceAvailability(None, hospital, unit, "unknown_service", None, empty, empty, empty, empty,
-                                   f"No service was recognised in {service_text_or_id!r}.")
+                                   (sentence("availability.why.unknown_service", text=service_text_or_id),))
     if place is None:
         return ServiceAvailability(service, None, None, "unknown_place", None, empty, empty,
                                    tuple(snapshot.offerings(service_ids=snapshot.service_descendants(service.id))),
-                                   empty, f"No hospital or unit was recognised in {hospital_or_unit_text_or_id!r}.")
+                                   empty, (sentence("availability.why.unknown_place", text=hospital_or_unit_text_or_id),))
 
     place_units = snapshot.unit_descendants(unit.id) if unit else snapshot.hospital_units(hospital.id)
     wanted = snapshot.service_descendants(service.id)
@@ -251,21 +253,22 @@ def service_availability(session: Session, service_text_or_id: str, hospital_or_
     elsewhere = [o for o in snapshot.offerings(service_ids=wanted) if o.unit.id not in place_units]
     fact_ids = [fid for fid, services in snapshot.fact_services.items() if services & set(wanted)]
     facts = snapshot.facts(select(FactRow).where(FactRow.id.in_(fact_ids), FactRow.unit_id.in_(place_units)))
-    place_name = unit.full_name + f" ({unit.hospital_name})" if unit else hospital.name
+    place_ref = unit or hospital  # a unit is named with its hospital
 
     if offerings:
-        statements = [f"{o.unit.full_name} ({o.unit.hospital_name}): {o.text}" for o in offerings]
-        explanation = f"Yes, the pages say so for {place_name}. " + " ".join(dict.fromkeys(statements))
+        statements = [sentence("availability.why.statement", unit=o.unit, text=o.text) for o in offerings]
         notes = {snapshot.hospitals[o.unit.hospital_id].note for o in offerings if o.unit.hospital_id != hospital.id}
-        explanation += "".join(f" ({note})" for note in sorted(n for n in notes if n))
+        explanation = (sentence("availability.why.offered", place=place_ref), *dict.fromkeys(statements),
+                       *(sentence("availability.why.site_note", note=note) for note in sorted(n for n in notes if n)))
         return ServiceAvailability(service, hospital, unit, "offered", True, tuple(offerings), tuple(related),
                                    tuple(elsewhere), tuple(facts), explanation)
-    explanation = f"The pages in this store do not say whether {place_name} offers {service.name}."
+    explanation = (sentence("availability.why.not_stated", place=place_ref, service=service.name),)
     if related:
-        explanation += " They do say: " + " ".join(dict.fromkeys(o.text for o in related))
+        explanation += (sentence("availability.why.they_do_say",
+                                 statements=tuple(dict.fromkeys(o.text for o in related))),)
     if elsewhere:
-        explanation += " The pages mention it at: " + "; ".join(
-            dict.fromkeys(f"{o.unit.full_name} ({o.unit.hospital_name})" for o in elsewhere)) + "."
+        explanation += (sentence("availability.why.offered_elsewhere",
+                                 places=tuple(dict.fromkeys(o.unit for o in elsewhere))),)
     return ServiceAvailability(service, hospital, unit, "not_stated", None, (), tuple(related), tuple(elsewhere),
                                tuple(facts), explanation)
 

@@ -1,13 +1,47 @@
 """What the store's queries return: plain frozen dataclasses, never ORM objects, so that callers can
 render an answer after the session is closed. Sequences are tuples. Every statement about a hospital
-carries its `Source` (seed file name + the sentence, verbatim)."""
+carries its `Source` (seed file name + the sentence, verbatim). An explanation is a tuple of
+`Sentence`s: message ids with their parameters, never words (the words are the message catalog's, made
+where they are shown: messages/explain.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 class NotFoundError(LookupError):
     """An id passed to a query does not exist in the store (the message names it)."""
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of an explanation: a message id of the catalog (messages/) and its parameters, whose
+    values are names, numbers or the refs below (a unit is shown with its hospital, a tuple of units as a
+    list). Hashable, so that repeated sentences can be dropped."""
+
+    message_id: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+
+def sentence(message_id: str, **params: Any) -> Sentence:
+    """`sentence("route.why.how_old")`, `sentence("route.why.depends_on_age", condition=condition)`."""
+    return Sentence(message_id, tuple(params.items()))
+
+
+@dataclass(frozen=True)
+class CategoryName:
+    """The name of the kind a condition is ("gynecologic cancer") where a sentence says the condition is
+    one: English shows it with its article ("a gynecologic cancer"), languages without articles bare."""
+
+    label: str
+
+
+@dataclass(frozen=True)
+class AsWritten:
+    """A condition as the patient wrote it, beside its name in the store: "leukaemia (leukemia)"."""
+
+    written: str
+    name: str
 
 
 @dataclass(frozen=True)
@@ -132,7 +166,7 @@ class RoutingResult:
     in_scope: bool
     out_of_scope: OutOfScopeRef | None
     service: ServiceRef | None
-    explanation: str
+    explanation: tuple[Sentence, ...]
 
 
 @dataclass(frozen=True)
@@ -225,7 +259,7 @@ class ServiceAvailability:
     related: tuple[Offering, ...]
     offered_elsewhere: tuple[Offering, ...]
     related_facts: tuple[Fact, ...]
-    explanation: str
+    explanation: tuple[Sentence, ...]
 
     @property
     def sources(self) -> tuple[Source, ...]:

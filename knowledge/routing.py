@@ -1,7 +1,8 @@
 """Where a patient should go: the unit for the condition (or service) named, by the patient's age group.
 
-The rules come from the content's treatment rows (see `route_patient`); the explanation of each route
-is built from the store's names and cited reasons.
+The rules come from the content's treatment rows (see `route_patient`). The explanation of each route is
+a tuple of `Sentence`s (message ids with the condition, units and numbers that fill them): the words are
+the message catalog's, made where the explanation is shown (messages/explain.py).
 """
 from __future__ import annotations
 
@@ -9,14 +10,25 @@ from sqlalchemy.orm import Session
 
 from knowledge.matcher import CONDITION, OUT_OF_SCOPE, SERVICE, TermMatch, get_matcher
 from knowledge.models import TreatmentRow
-from knowledge.results import ConditionRef, Offering, OutOfScopeRef, Route, RoutingResult, ServiceRef
+from knowledge.results import (
+    AsWritten,
+    CategoryName,
+    ConditionRef,
+    Offering,
+    OutOfScopeRef,
+    Route,
+    RoutingResult,
+    Sentence,
+    ServiceRef,
+    sentence,
+)
 from knowledge.reading import read_message
 from knowledge.snapshot import StoreSnapshot
 
 CHILD, ADULT = "child", "adult"
 FEMALE = "female"
-
-
+# who a route is for, in the ids of the sentences that name them ("For an adult with ...")
+FOR_WHOM = {CHILD: "child", ADULT: "adult", None: "any"}
 
 
 def route_patient(
@@ -67,20 +79,14 @@ def route_patient(
             return RoutingResult(
                 None, age_group, needs_age_group=False, routes=(), in_scope=False,
                 out_of_scope=OutOfScopeRef(out_of_scope.id, out_of_scope.name, out_of_scope.text),
-                explanation=(
-                    f"A {out_of_scope.name} is outside what this service covers: the hospital pages it knows "
-                    "are about cancer care and blood diseases, so it cannot suggest a unit for it."
-                ),
+                explanation=(sentence("route.why.out_of_scope", problem=out_of_scope.name),),
                 **common,
             )
         if service is not None:
             return _route_by_service(snapshot, service, age_group, common)
         return RoutingResult(
             None, age_group, needs_age_group=False, routes=(), in_scope=False, out_of_scope=None,
-            explanation=(
-                "No condition was recognised in the text. Name the illness (for example leukemia, "
-                "neuroblastoma, melanoma or ovarian cancer) to find the unit that treats it."
-            ),
+            explanation=(sentence("route.why.no_condition"),),
             **common,
         )
 
@@ -93,7 +99,7 @@ def route_patient(
     if age_group is not None:
         routes = _routes_by_sex(snapshot, condition.id, age_group, sex)
         explanation = _what_it_is(snapshot, condition, written, bool(routes)) + \
-            _condition_explanation(condition, age_group, routes)
+            (_condition_explanation(condition, age_group, routes),)
         return RoutingResult(condition, age_group, needs_age_group=False, routes=tuple(routes), in_scope=True,
                              out_of_scope=None, explanation=explanation, **common)
 
@@ -102,19 +108,22 @@ def route_patient(
     routes, needs_age = _merge_age_groups(child_routes, adult_routes)
     if needs_age and service is not None:
         routes, needs_age = _narrow_by_service(snapshot, routes, service)
+    under = matcher.adult_from_age
     if condition.category == "cancer":
         explanation = (
-            f"{_condition_explanation(condition, ADULT, [])} For children and adolescents (under "
-            f"{matcher.adult_from_age}), any cancer: {_unit_list(child_routes)}. How old is the patient?"
+            _condition_explanation(condition, ADULT, []),
+            _listing("route.why.children_any_cancer", child_routes, adult_age=under),
+            sentence("route.why.how_old"),
         )
     elif needs_age:
         explanation = (
-            f"Where to go for {condition.name} depends on the patient's age. "
-            f"Children and adolescents (under {matcher.adult_from_age}): {_unit_list(child_routes)}. "
-            f"Adults: {_unit_list(adult_routes)}. How old is the patient?"
+            sentence("route.why.depends_on_age", condition=condition.name),
+            _listing("route.why.children", child_routes, adult_age=under),
+            _listing("route.why.adults", adult_routes),
+            sentence("route.why.how_old"),
         )
     else:
-        explanation = _condition_explanation(condition, None, routes)
+        explanation = (_condition_explanation(condition, None, routes),)
     explanation = _what_it_is(snapshot, condition, written, bool(routes)) + explanation
     return RoutingResult(condition, None, needs_age_group=needs_age, routes=tuple(routes), in_scope=True,
                          out_of_scope=None, explanation=explanation, **common)
@@ -209,7 +218,7 @@ def _merge_age_groups(child_routes: list[Route], adult_routes: list[Route]) -> t
     return merged, needs_age
 
 
-def _what_it_is(snapshot: StoreSnapshot, condition: ConditionRef, written: str, routed: bool) -> str:
+def _what_it_is(snapshot: StoreSnapshot, condition: ConditionRef, written: str, routed: bool) -> tuple[Sentence, ...]:
     """For a condition from the disease terminology, what kind of condition it is, which decides the
     unit: general medical knowledge (the Human Disease Ontology's is-a hierarchy), never something a
     hospital page says. Empty for the curated conditions, whose units the pages name or whose
@@ -217,45 +226,43 @@ def _what_it_is(snapshot: StoreSnapshot, condition: ConditionRef, written: str, 
     unit was found."""
     row = snapshot.condition_rows[condition.id]
     if getattr(row, "origin", "curated") != "ontology":
-        return ""
+        return ()
     category = snapshot.categories[row.category_id]
     # "Cancers of the female reproductive organs, such as ..." -> "cancers of the female reproductive organs"
     scope = category.description.split(", such as")[0].split(";")[0].rstrip(".")
     scope = scope[:1].lower() + scope[1:]
     path = [name for name in (row.ontology_path or "").split(" > ") if name]
-    subject = condition.name
+    subject: str | AsWritten = condition.name
     if " ".join(written.lower().split()) != condition.name.lower():
-        subject = f"{written} ({condition.name})"
-    kind = f"a kind of {path[0]}, and so " if path and path[0] != category.label else ""
+        subject = AsWritten(written, condition.name)
+    kind_name = CategoryName(category.label)
     # With a path the hierarchy placed it; without one, categories.yml names the term itself.
-    by = ", in the Human Disease Ontology, a medical classification of diseases" if path else ""
-    pages = (f"The hospital pages do not name {condition.name} itself, so the unit is the one for its kind. "
-             if routed else "")
-    return (f"{subject[:1].upper()}{subject[1:]} is {kind}{_article(category.label)} {category.label} ({scope})"
-            f"{by}. {pages}")
+    if path and path[0] != category.label:
+        placed = sentence("route.why.kind_of_in_ontology", subject=subject, kind=path[0], category=kind_name,
+                          scope=scope)
+    elif path:
+        placed = sentence("route.why.in_ontology", subject=subject, category=kind_name, scope=scope)
+    else:
+        placed = sentence("route.why.in_vocabulary", subject=subject, category=kind_name, scope=scope)
+    if not routed:
+        return (placed,)
+    return placed, sentence("route.why.routed_by_kind", condition=condition.name)
 
 
-def _article(word: str) -> str:
-    # "a uveal ...", "a eu...": a vowel letter that sounds like "you" takes "a"
-    return "an" if word[:1].lower() in "aeiou" and not word.lower().startswith(("u", "eu")) else "a"
-
-
-def _unit_list(routes: list[Route]) -> str:
+def _listing(message_id: str, routes: list[Route], **params: object) -> Sentence:
+    """The sentence that lists the routes' units, or its `.no_unit` twin when there are none."""
     if not routes:
-        return "the pages do not name a unit"
-    return "; ".join(f"{r.unit.full_name} ({r.unit.hospital_name})" for r in routes)
+        return sentence(f"{message_id}.no_unit", **params)
+    return sentence(f"{message_id}.units", units=tuple(route.unit for route in routes), **params)
 
 
-def _condition_explanation(condition: ConditionRef, age_group: str | None, routes: list[Route]) -> str:
-    who = {CHILD: "a child or adolescent", ADULT: "an adult", None: "a patient"}[age_group]
+def _condition_explanation(condition: ConditionRef, age_group: str | None, routes: list[Route]) -> Sentence:
+    whom = FOR_WHOM[age_group]
     if routes:
-        return f"For {who} with {condition.name}: {_unit_list(routes)}."
+        return sentence(f"route.why.for_{whom}", condition=condition.name, units=tuple(r.unit for r in routes))
     if condition.category == "cancer":
-        return (
-            "Which kind of cancer is it? The unit depends on the kind: for example a blood cancer such as "
-            "leukemia, a solid tumor such as lung cancer, a skin cancer or a gynecologic cancer."
-        )
-    return f"The hospital pages in this store do not name a unit for {condition.name} in {who}."
+        return sentence("route.why.which_cancer")
+    return sentence(f"route.why.no_unit_for_{whom}", condition=condition.name)
 
 
 def _route_by_service(snapshot: StoreSnapshot, service: ServiceRef, age_group: str | None, common: dict) -> RoutingResult:
@@ -280,11 +287,12 @@ def _route_by_service(snapshot: StoreSnapshot, service: ServiceRef, age_group: s
     else:
         routes, needs_age = _merge_age_groups(routes_for(CHILD), routes_for(ADULT))
     if routes:
-        explanation = f"For {service.name}: {_unit_list(routes)}."
+        explanation: tuple[Sentence, ...] = (
+            sentence("route.why.service_units", service=service.name, units=tuple(r.unit for r in routes)),)
         if needs_age:
-            explanation += " Which unit fits depends on the patient's age: how old is the patient?"
+            explanation += (sentence("route.why.service_depends_on_age"),)
     else:
-        explanation = f"The hospital pages in this store do not say where {service.name} is offered."
+        explanation = (sentence("route.why.service_nowhere", service=service.name),)
     return RoutingResult(None, age_group, needs_age_group=needs_age, routes=tuple(routes), in_scope=True,
                          out_of_scope=None, explanation=explanation, **common)
 

@@ -3,7 +3,7 @@
 One gettext catalog per language (`locales/<locale>/LC_MESSAGES/bot.po`, read with Babel), English the
 source: the code passes a message id and its parameters, and the words are made here, at the edge, so
 that a language is a catalog and not a code change. `say("route.ask_condition")`; a parameter is written
-`{name}` in the catalog and passed by name: `say("answer.none", where=" at SNUH")`.
+`{name}` in the catalog and passed by name: `say("answer.none_at", place="SNUH")`.
 """
 from __future__ import annotations
 
@@ -45,3 +45,8 @@ def placeholders(message_id: str, locale: str = SOURCE_LOCALE) -> set[str]:
     """The names of the parameters a message takes."""
     text = catalog(locale).get(message_id) or ""
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def say_error(error: object, locale: str = SOURCE_LOCALE) -> str:
+    """The words of an error that names its sentences by id (`referrals.ReferralError.sentences()`)."""
+    return " ".join(say(message_id, locale, **params) for message_id, params in error.sentences())

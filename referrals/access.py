@@ -62,11 +62,15 @@ def can_open(account: Coordinator | None, inquiry: Inquiry) -> bool:
 def require_can_open(account: Coordinator | None, inquiry: Inquiry) -> None:
     """`NotPermitted` unless `account` may open the inquiry."""
     if not can_open(account, inquiry):
-        raise NotPermitted(f"{inquiry.reference} is in another unit's queue; ask an administrator to assign it "
-                           "to you if you should work on it.")
+        raise NotPermitted("referral.other_units_queue", reference=inquiry.reference)
 
 
-def require_administrator(account: Coordinator | None, what: str) -> None:
-    """`NotPermitted` unless `account` is an administrator (or None: a command-line operator)."""
+# What only an administrator may do, as the ids of the refusals' messages name it.
+ADMINISTRATOR_TASKS = ("manage_accounts", "read_audit_log")
+
+
+def require_administrator(account: Coordinator | None, task: str) -> None:
+    """`NotPermitted` unless `account` is an administrator (or None: a command-line operator). `task`:
+    what was refused, `manage_accounts` or `read_audit_log` (message `referral.administrators_only.<task>`)."""
     if account is not None and not account.is_administrator:
-        raise NotPermitted(f"Only an administrator may {what}.")
+        raise NotPermitted(f"referral.administrators_only.{task}")

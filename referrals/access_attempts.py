@@ -51,8 +51,7 @@ class ReferenceLocked(ReferralError):
     """Too many failed checks of this reference recently: nothing is looked up until `until`."""
 
     def __init__(self, reference: str, until: datetime) -> None:
-        super().__init__("For your security, this reference number is locked for a while after several "
-                         "unsuccessful checks.")
+        super().__init__("referral.reference_locked")
         self.reference = reference
         self.until = until
 

@@ -35,17 +35,15 @@ def _dummy_hash() -> str:
 def normalise_username(username: str) -> str:
     value = (username or "").strip().lower()
     if not _USERNAME.match(value):
-        raise ValidationError("A username has 2 to 40 characters: letters, digits, dot, dash or underscore, "
-                              "starting with a letter or digit.", field="username")
+        raise ValidationError("referral.invalid.username", field="username")
     return value
 
 
 def check_password_rules(password: str) -> None:
     if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.", field="password")
+        raise ValidationError("referral.invalid.password_short", field="password", min_length=MIN_PASSWORD_LENGTH)
     if password.strip() != password or len(password) > 200:
-        raise ValidationError("A password may not start or end with spaces or be longer than 200 characters.",
-                              field="password")
+        raise ValidationError("referral.invalid.password_form", field="password")
 
 
 def create_coordinator(session: Session, username: str, password: str, display_name: str | None = None, *,
@@ -65,7 +63,7 @@ def create_coordinator(session: Session, username: str, password: str, display_n
     address = normalise_email(email) if email else None
     unit_ids = _unit_ids(units)
     if get_coordinator(session, name) is not None:
-        raise ValidationError(f"The username {name!r} is taken.", field="username")
+        raise ValidationError("referral.invalid.username_taken", field="username", username=name)
     coordinator = Coordinator(username=name, display_name=display, password_hash=generate_password_hash(password),
                               active=True, created_at=utcnow(), role=role.value, email=address,
                               unit_rows=[CoordinatorUnit(unit_id=unit) for unit in unit_ids])
@@ -74,7 +72,7 @@ def create_coordinator(session: Session, username: str, password: str, display_n
         session.flush()
     except IntegrityError as error:
         session.rollback()
-        raise ValidationError(f"The username {name!r} is taken.", field="username") from error
+        raise ValidationError("referral.invalid.username_taken", field="username", username=name) from error
     record_audit(session, _actor(by), "account_created", commit=False,
                  details=f"{role.value} {name}" + (f"; units {', '.join(unit_ids)}" if unit_ids else ""))
     session.commit()
@@ -188,7 +186,7 @@ def _has_administrator(session: Session) -> bool:
 def _manager(session: Session, by: str) -> None:
     """Only an administrator (or the command line) manages accounts."""
     if by != SYSTEM:
-        require_administrator(acting_account(session, by), "manage accounts")
+        require_administrator(acting_account(session, by), "manage_accounts")
 
 
 def _actor(by: str) -> str:
@@ -199,12 +197,12 @@ def _unit_ids(units: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     cleaned = sorted({(unit or "").strip() for unit in units if (unit or "").strip()})
     for unit in cleaned:
         if not _UNIT_ID.match(unit):
-            raise ValidationError(f"{unit!r} is not a unit id (like snuh_hmo_hematology).", field="units")
+            raise ValidationError("referral.invalid.unit_id", field="units", unit=unit)
     return tuple(cleaned)
 
 
 def _existing(session: Session, username: str) -> Coordinator:
     coordinator = get_coordinator(session, username)
     if coordinator is None:
-        raise ValidationError(f"There is no coordinator with the username {username!r}.", field="username")
+        raise ValidationError("referral.invalid.no_such_coordinator", field="username", username=username)
     return coordinator

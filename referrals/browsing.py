@@ -46,7 +46,7 @@ def read_audit_log(session: Session, *, by: str, reference: str | None = None, a
     command line only (`NotPermitted` otherwise, itself audited). The reading is audited."""
     account = acting_account(session, by)
     try:
-        require_administrator(account, "read the whole audit log")
+        require_administrator(account, "read_audit_log")
     except Exception:
         record_audit(session, by, "audit_log_refused")
         raise

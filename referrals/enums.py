@@ -47,7 +47,7 @@ class LabelledEnum(str, Enum):
                 if wanted == member.value or wanted == member.label.casefold().replace("-", "_").replace(" ", "_"):
                     return member
         allowed = "; ".join(member.label for member in cls)
-        raise ValidationError(f"Please choose one of: {allowed}.", field=field)
+        raise ValidationError("referral.invalid.choice", field=field, choices=allowed)
 
 
 class Status(LabelledEnum):

@@ -63,7 +63,7 @@ def _identifier(value: Any, field: str) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str) or not _IDENTIFIER.match(value.strip()):
-        raise ValidationError("This is not a valid identifier.", field=field)
+        raise ValidationError("referral.invalid.identifier", field=field)
     return value.strip()
 
 
@@ -73,8 +73,7 @@ def _wants(value: Any, field: str = "wants") -> tuple[Want, ...]:
     if isinstance(value, Want):
         value = [value]
     if not isinstance(value, (list, tuple, set, frozenset)) or not value:
-        raise ValidationError("Please choose at least one thing you would like from a hospital in Korea.",
-                              field=field)
+        raise ValidationError("referral.invalid.wants_none", field=field)
     chosen = {Want.parse(item, field=field) for item in value}
     return tuple(want for want in Want if want in chosen)
 
@@ -83,16 +82,16 @@ def _conversation_id(value: Any, field: str) -> str:
     """Rasa's sender id exactly as received, never stripped or collapsed: the inquiry's transcript is
     read and erased by equality with the tracker store's `sender_id` (255 characters at most there)."""
     if not isinstance(value, str) or not value.strip():
-        raise ValidationError("Please tell us the conversation id.", field=field)
+        raise ValidationError("referral.invalid.conversation_id_missing", field=field)
     if len(value) > 255 or "\x00" in value:
-        raise ValidationError("This is not a valid conversation id.", field=field)
+        raise ValidationError("referral.invalid.conversation_id", field=field)
     return value
 
 
-def _name(value: Any, field: str, label: str, required: bool) -> str | None:
-    cleaned = clean_text(value, field, max_length=200, required=required, one_line=True, label=label)
+def _name(value: Any, field: str, required: bool) -> str | None:
+    cleaned = clean_text(value, field, max_length=200, required=required, one_line=True)
     if cleaned is not None and not any(ch.isalpha() for ch in cleaned):
-        raise ValidationError(f"Please write {label} with letters.", field=field)
+        raise ValidationError(f"referral.invalid.{field}.no_letters", field=field)
     return cleaned
 
 
@@ -124,23 +123,21 @@ def clean_field(name: str, value: Any, *, today: date | None = None) -> Any:
     if name in ("has_records", "has_pathology", "has_imaging"):
         return parse_yes_no(value, field=name)
     if name == "patient_name":
-        return _name(value, name, "the patient's name", required=True)
+        return _name(value, name, required=True)
     if name == "writer_name":
-        return _name(value, name, "your name", required=False)
+        return _name(value, name, required=False)
     if name == "diagnosis":
-        return clean_text(value, name, max_length=MAX_TEXT, required=True, label="the diagnosis")
+        return clean_text(value, name, max_length=MAX_TEXT, required=True)
     if name in ("treatment_history", "questions", "travel_plans"):
-        labels = {"treatment_history": "the treatment so far", "questions": "your questions",
-                  "travel_plans": "your travel plans"}
-        return clean_text(value, name, max_length=MAX_TEXT, label=labels[name])
+        return clean_text(value, name, max_length=MAX_TEXT)
     if name in ("condition_id", "recommended_unit_id"):
         return _identifier(value, name)
     if name == "conversation_id":
         return _conversation_id(value, name)
     if name == "consent_version":
-        return clean_text(value, name, max_length=40, one_line=True, label="the consent version")
+        return clean_text(value, name, max_length=40, one_line=True)
     if name in ("consent", "consent_given_at"):
-        raise ValidationError("Consent is checked by submit_inquiry.", field=name)
+        raise ValidationError("referral.invalid.consent_elsewhere", field=name)
     raise KeyError(f"unknown inquiry field {name!r}")
 
 
@@ -150,7 +147,7 @@ def _consent_time(data: Mapping[str, Any], now: datetime) -> datetime:
         if given_at.tzinfo is None:
             raise TypeError("consent_given_at must be timezone-aware")
         if given_at > now + timedelta(minutes=5):
-            raise ValidationError("The consent time is in the future.", field="consent")
+            raise ValidationError("referral.invalid.consent_time_future", field="consent")
         return given_at.astimezone(timezone.utc)
     consent = data.get("consent")
     if consent is True or (isinstance(consent, str) and parse_yes_no_quiet(consent) is True):
@@ -175,14 +172,14 @@ def clean_inquiry(data: Mapping[str, Any], *, now: datetime | None = None) -> di
         raise TypeError(f"unknown inquiry fields: {', '.join(sorted(unknown))}")
     now = now or datetime.now(timezone.utc)
     consent_given_at = _consent_time(data, now)
-    errors: dict[str, str] = {}
+    errors: dict[str, ValidationError] = {}
     values: dict[str, Any] = {"consent_given_at": consent_given_at}
 
     def take(name: str, source: str | None = None) -> Any:
         try:
             return clean_field(name, data.get(source or name), today=now.date())
         except ValidationError as error:
-            errors.setdefault(source or name, error.message)
+            errors.setdefault(source or name, error)
             return None
 
     for name in ("conversation_id", "consent_version", "patient_name", "country", "language", "diagnosis",
@@ -195,7 +192,7 @@ def clean_inquiry(data: Mapping[str, Any], *, now: datetime | None = None) -> di
     relation = take("relation")
     if writer is Writer.RELATIVE:
         if relation is None and "relation" not in errors:
-            errors["relation"] = "Please tell us how you are related to the patient."
+            errors["relation"] = ValidationError("referral.invalid.relation_missing", field="relation")
         values["relation"] = relation.value if relation else None
         values["writer_name"] = take("writer_name")
     else:
@@ -214,23 +211,21 @@ def clean_inquiry(data: Mapping[str, Any], *, now: datetime | None = None) -> di
         from_date = take("birth_date") if data.get("birth_date") not in (None, "") else None
         from_age = take("age") if data.get("age") not in (None, "") else None
         if from_date and from_age and from_date.age != from_age.age:
-            errors["age"] = "The age and the date of birth do not match; please check them."
+            errors["age"] = ValidationError("referral.invalid.age_mismatch", field="age")
         age_result = from_date or from_age
         if age_result is None and not ({"age", "birth_date"} & set(errors)):
-            errors["age_or_birth_date"] = ("Please give the patient's age in years (for example 45) or the "
-                                           "date of birth (for example 2 March 1979).")
+            errors["age_or_birth_date"] = ValidationError("referral.invalid.age", field="age_or_birth_date")
     values["age"] = age_result.age if age_result else None
     values["birth_date"] = age_result.birth_date if age_result else None
 
     email = take("contact_email") if data.get("contact_email") not in (None, "") else None
     phone = take("contact_phone") if data.get("contact_phone") not in (None, "") else None
     if email is None and phone is None and not ({"contact_email", "contact_phone"} & set(errors)):
-        errors["contact_email"] = ("Please give an email address or a phone number with its country code, "
-                                   "so that a coordinator can answer you.")
+        errors["contact_email"] = ValidationError("referral.invalid.contact_missing", field="contact_email")
     values["contact_email"], values["contact_phone"] = email, phone
 
     if errors:
-        first_field, first_message = next(iter(errors.items()))
-        message = first_message if len(errors) == 1 else " ".join(errors.values())
-        raise ValidationError(message, field=first_field, errors=errors)
+        # the first field's error, listing every field's (shown as one sentence each)
+        first_field, first = next(iter(errors.items()))
+        raise ValidationError(first.message_id, field=first_field, errors=errors, **first.params)
     return values

@@ -297,13 +297,16 @@ def set_status(session: Session, reference: str, status: Status | str, *, by: st
     inquiry, coordinator = _for_change(session, reference, by)
     old = Status(inquiry.status)
     if new is old:
-        raise InvalidTransition(f"{inquiry.reference} is already {new.short_label.lower()}.")
+        raise InvalidTransition("referral.status_unchanged", reference=inquiry.reference,
+                                status=new.short_label.lower())
     if new not in ALLOWED_TRANSITIONS[old]:
-        allowed = ", ".join(s.short_label.lower() for s in allowed_statuses(inquiry)) or "nothing"
-        raise InvalidTransition(f"An inquiry that is {old.short_label.lower()} cannot be set to "
-                                f"{new.short_label.lower()} (allowed: {allowed}).")
+        allowed = ", ".join(s.short_label.lower() for s in allowed_statuses(inquiry))
+        status, new_status = old.short_label.lower(), new.short_label.lower()
+        if not allowed:
+            raise InvalidTransition("referral.status_final", status=status, new_status=new_status)
+        raise InvalidTransition("referral.status_not_allowed", status=status, new_status=new_status, allowed=allowed)
     if new is Status.ANSWERED and not inquiry.reply_text:
-        raise InvalidTransition("Write the reply to the patient first; sending it marks the inquiry answered.")
+        raise InvalidTransition("referral.reply_first")
     inquiry.status = new.value
     inquiry.updated_at = utcnow()
     record_audit(session, coordinator.username, "status_changed", inquiry=inquiry,
@@ -330,7 +333,7 @@ def assign(session: Session, reference: str, username: str | None, *, by: str) -
 def add_note(session: Session, reference: str, text: str, *, by: str) -> Note:
     """Add an internal note (never shown to the patient)."""
     inquiry, coordinator = _for_change(session, reference, by)
-    cleaned = clean_text(text, "note", max_length=MAX_NOTE, required=True, label="the note")
+    cleaned = clean_text(text, "note", max_length=MAX_NOTE, required=True)
     note = Note(inquiry=inquiry, author=coordinator, text=cleaned, created_at=utcnow())
     session.add(note)
     inquiry.updated_at = note.created_at
@@ -347,8 +350,8 @@ def reply_to_patient(session: Session, reference: str, text: str, *, by: str) ->
     inquiry, coordinator = _for_change(session, reference, by)
     old = Status(inquiry.status)
     if old not in REPLYABLE_STATUSES:
-        raise InvalidTransition("This inquiry is closed; set it back to in review before replying.")
-    cleaned = clean_text(text, "reply", max_length=MAX_REPLY, required=True, label="the reply")
+        raise InvalidTransition("referral.closed_no_reply")
+    cleaned = clean_text(text, "reply", max_length=MAX_REPLY, required=True)
     now = utcnow()
     if inquiry.reply_text:
         who = inquiry.replied_by.display_name if inquiry.replied_by else "a coordinator"

@@ -81,8 +81,7 @@ def normalise_country(value: Any, field: str = "country") -> str:
         code = lookup.get(_key(text)) or lookup.get(_key(text.removeprefix("the ").removeprefix("The ")))
         if code:
             return code
-    raise ValidationError("I could not recognise that country; please write its name in English, "
-                          "for example Mongolia or Kazakhstan.", field=field)
+    raise ValidationError("referral.invalid.country", field=field)
 
 
 @lru_cache(maxsize=1)
@@ -140,5 +139,4 @@ def normalise_language(value: Any, field: str = "language") -> str:
         code = lookup.get(_key(text))
         if code:
             return code
-    raise ValidationError("I could not recognise that language; please write its name in English, "
-                          "for example Russian or Mongolian.", field=field)
+    raise ValidationError("referral.invalid.language", field=field)

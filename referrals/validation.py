@@ -1,5 +1,6 @@
 """Validators shared by the chat form and the inquiry store: each takes what a person typed and returns
-the normalised value or raises `ValidationError` with a message that tells the person what to type."""
+the normalised value or raises `ValidationError` naming the message (an id of the catalog, messages/) that
+tells the person what to type."""
 from __future__ import annotations
 
 import re
@@ -16,7 +17,7 @@ MAX_AGE_YEARS = 120
 
 _EMAIL_LOCAL = re.compile(r"^[\w!#$%&'*+/=?^`{|}~.-]+$")
 _DOMAIN_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-_EMAIL_MESSAGE = "Please check the email address; it should look like name@example.com."
+_EMAIL_MESSAGE = "referral.invalid.email"
 
 
 def normalise_email(text: Any, field: str = "contact_email") -> str:
@@ -63,9 +64,8 @@ _CALLING_CODES_3 = frozenset({
     856, 880, 886, *range(960, 969), *range(970, 978), *range(992, 997), 998,
 })
 _PHONE_SEPARATORS = re.compile(r"[\s\-./()\u00a0\u2010-\u2015]")
-_PHONE_NEEDS_CODE = ("Please write the phone number with its country code, starting with + "
-                     "(for example +82 10 1234 5678).")
-_PHONE_MESSAGE = "Please check the phone number; write it with its country code, for example +82 10 1234 5678."
+_PHONE_NEEDS_CODE = "referral.invalid.phone_needs_code"
+_PHONE_MESSAGE = "referral.invalid.phone"
 
 
 def calling_code(e164: str) -> str:
@@ -99,8 +99,7 @@ def normalise_phone(text: Any, field: str = "contact_phone") -> str:
         raise ValidationError(_PHONE_MESSAGE, field=field)
     code = calling_code(value)
     if not (code in {"1", "7"} or int(code) in _CALLING_CODES_2 or int(code) in _CALLING_CODES_3):
-        raise ValidationError("That country code does not exist; please check the number after the +.",
-                              field=field)
+        raise ValidationError("referral.invalid.calling_code", field=field)
     if len(digits) - len(code) < 4:
         raise ValidationError(_PHONE_MESSAGE, field=field)
     return value
@@ -132,8 +131,7 @@ _AGE_WEEKS = re.compile(r"^(\d{1,3})\s*(?:w|wk|wks|week|weeks)(?:\s+old)?\.?$")
 _AGE_DAYS = re.compile(r"^(\d{1,3})\s*(?:d|day|days)(?:\s+old)?\.?$")
 _YEAR_FIRST = re.compile(r"^(\d{4})[-./](\d{1,2})[-./](\d{1,2})\.?$")
 _DAY_FIRST = re.compile(r"^(\d{1,2})([-./])(\d{1,2})\2(\d{4})$")
-_AGE_MESSAGE = ("Please give the patient's age in years (for example 45) or the date of birth "
-                "(for example 2 March 1979).")
+_AGE_MESSAGE = "referral.invalid.age"
 
 
 def age_on(birth_date: date, today: date) -> int:
@@ -145,19 +143,18 @@ def _birth_date(year: int, month: int, day: int, today: date, field: str) -> Age
     try:
         born = date(year, month, day)
     except ValueError as error:
-        raise ValidationError("That date does not exist; please check the day and the month.", field=field) from error
+        raise ValidationError("referral.invalid.date_not_real", field=field) from error
     if born > today:
-        raise ValidationError("The date of birth cannot be in the future; please check it.", field=field)
+        raise ValidationError("referral.invalid.birth_date_future", field=field)
     age = age_on(born, today)
     if age > MAX_AGE_YEARS:
-        raise ValidationError(f"That date of birth gives an age over {MAX_AGE_YEARS} years; please check the year.",
-                              field=field)
+        raise ValidationError("referral.invalid.birth_date_too_old", field=field, max_years=MAX_AGE_YEARS)
     return AgeOrBirthDate(age=age, birth_date=born)
 
 
 def _age(years: int, field: str) -> AgeOrBirthDate:
     if years > MAX_AGE_YEARS:
-        raise ValidationError(f"An age over {MAX_AGE_YEARS} years is not possible; please check it.", field=field)
+        raise ValidationError("referral.invalid.age_too_high", field=field, max_years=MAX_AGE_YEARS)
     return AgeOrBirthDate(age=years)
 
 
@@ -202,8 +199,7 @@ def parse_age_or_birth_date(text: Any, today: date | None = None, field: str = "
             return _birth_date(year, first, second, today, field)
         if first == second:
             return _birth_date(year, first, second, today, field)
-        raise ValidationError("That date could be read two ways; please write the month as a word, "
-                              "for example 2 March 1979.", field=field)
+        raise ValidationError("referral.invalid.date_ambiguous", field=field)
 
     tokens = re.findall(r"[a-z]+|\d+", value)
     words = [token for token in tokens if token.isalpha() and token not in {"st", "nd", "rd", "th", "of"}]
@@ -214,8 +210,7 @@ def parse_age_or_birth_date(text: Any, today: date | None = None, field: str = "
         if len(years) == 1 and len(days) == 1:
             return _birth_date(int(years[0]), _MONTHS[words[0]], int(days[0]), today, field)
     if re.fullmatch(r"\d{4}", value):
-        raise ValidationError("Please give the full date of birth (for example 2 March 1979) or the age in years.",
-                              field=field)
+        raise ValidationError("referral.invalid.year_only", field=field)
     raise ValidationError(_AGE_MESSAGE, field=field)
 
 
@@ -224,24 +219,31 @@ def parse_age_or_birth_date(text: Any, today: date | None = None, field: str = "
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _YES = {"yes", "y", "true", "1", "on", "yeah", "yep", "sure", "i do", "we do", "have", "네", "예", "да"}
 _NO = {"no", "n", "false", "0", "off", "nope", "not yet", "i don't", "i do not", "don't have", "아니요", "아니오", "нет"}
+# The free-text fields `clean_text` checks, and what can be wrong with each: the message of a problem is
+# `referral.invalid.<field>.<problem>`, one whole sentence per field, so that a language can inflect the
+# field's name as each sentence needs.
+TEXT_FIELDS = ("patient_name", "writer_name", "diagnosis", "treatment_history", "questions", "travel_plans",
+               "consent_version", "note", "reply")
+TEXT_PROBLEMS = ("not_text", "missing", "too_long")
 
 
-def clean_text(value: Any, field: str, *, max_length: int, required: bool = False, one_line: bool = False,
-               label: str = "this") -> str | None:
-    """Strip, drop control characters, collapse spaces (and line breaks when `one_line`), enforce length."""
+def clean_text(value: Any, field: str, *, max_length: int, required: bool = False,
+               one_line: bool = False) -> str | None:
+    """Strip, drop control characters, collapse spaces (and line breaks when `one_line`), enforce length.
+    `field` is one of `TEXT_FIELDS` (it names the message of what is wrong)."""
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise ValidationError(f"Please write {label} as text.", field=field)
+        raise ValidationError(f"referral.invalid.{field}.not_text", field=field)
     value = _CONTROL.sub("", unicodedata.normalize("NFC", value)).replace("\r\n", "\n").replace("\r", "\n")
     value = " ".join(value.split()) if one_line else "\n".join(" ".join(line.split()) for line in value.strip().split("\n"))
     value = re.sub(r"\n{3,}", "\n\n", value).strip()
     if not value:
         if required:
-            raise ValidationError(f"Please tell us {label}.", field=field)
+            raise ValidationError(f"referral.invalid.{field}.missing", field=field)
         return None
     if len(value) > max_length:
-        raise ValidationError(f"Please keep {label} under {max_length} characters.", field=field)
+        raise ValidationError(f"referral.invalid.{field}.too_long", field=field, max_length=max_length)
     return value
 
 
@@ -257,4 +259,4 @@ def parse_yes_no(value: Any, field: str) -> bool | None:
             return True
         if answer in _NO:
             return False
-    raise ValidationError("Please answer yes or no.", field=field)
+    raise ValidationError("referral.invalid.yes_no", field=field)

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from knowledge.queries import RoutingResult, route_patient
+from knowledge.queries import RoutingResult, Sentence, route_patient
+from messages.explain import explain
 
 CASES = yaml.safe_load((Path(__file__).parent / "routing_cases.yml").read_text(encoding="utf-8"))["cases"]
 
@@ -24,7 +25,7 @@ def test_routing_case(session, case):
     result = route_patient(session, case["text"], age=case.get("age"), is_child=case.get("is_child"))
     assert isinstance(result, RoutingResult)
 
-    assert sorted(route.unit.id for route in result.routes) == sorted(case["units"]), result.explanation
+    assert sorted(route.unit.id for route in result.routes) == sorted(case["units"]), explain(result.explanation)
     if "condition" in case:
         assert (result.condition.id if result.condition else None) == case["condition"]
     if "age_group" in case:
@@ -39,8 +40,10 @@ def test_routing_case(session, case):
     for unit_id, label in case.get("labels", {}).items():
         assert next(r for r in result.routes if r.unit.id == unit_id).age_group == label
 
-    # Whatever the outcome, the patient gets a sentence, and every route says why, with a source.
-    assert result.explanation.strip()
+    # Whatever the outcome, the patient gets a sentence (ids: the words are the catalog's), and every
+    # route says why, with a source.
+    assert result.explanation and all(isinstance(item, Sentence) for item in result.explanation)
+    assert explain(result.explanation).strip()
     for route in result.routes:
         assert route.reason.strip()
         assert route.sources and all(s.file.endswith(".txt") and s.sentence for s in route.sources)
@@ -51,7 +54,8 @@ def test_needing_an_age_labels_both_groups(session):
     result = route_patient(session, "leukemia")
     assert result.needs_age_group and result.age_group is None
     assert {r.age_group for r in result.routes} == {"child", "adult"}
-    assert "How old" in result.explanation
+    assert result.explanation[-1].message_id == "route.why.how_old"
+    assert "How old" in explain(result.explanation)
 
 
 def test_what_the_caller_passes_wins_over_the_text(session):
@@ -63,7 +67,9 @@ def test_what_the_caller_passes_wins_over_the_text(session):
 def test_out_of_scope_says_so_plainly(session):
     result = route_patient(session, "broken leg")
     assert not result.in_scope and not result.routes and result.condition is None
-    assert "broken bone" in result.explanation and "cancer" in result.explanation
+    assert [item.message_id for item in result.explanation] == ["route.why.out_of_scope"]
+    text = explain(result.explanation)
+    assert "broken bone" in text and "cancer" in text
 
 
 def test_adult_routes_to_internal_medicine_say_it_is_the_projects_rule(session):

@@ -6,6 +6,7 @@ import pytest
 
 from evaluation.ontology_routing import load_cases, run
 from knowledge.queries import route_patient
+from messages.explain import explain
 
 GYN, HEM, ONC = "smc_gynecologic_cancer_center", "snuh_hmo_hematology", "snuh_hmo_medical_oncology"
 PED, SKIN = "snuh_pediatric_hmo", "snuch_skin_cancer_center"
@@ -42,7 +43,7 @@ def test_the_terminology_routing_set_is_routed_right(built_database_url):
 ])
 def test_conditions_outside_the_curated_list_are_routed_by_kind(session, text, units):
     result = route_patient(session, text)
-    assert {r.unit.id for r in result.routes} == units, result.explanation
+    assert {r.unit.id for r in result.routes} == units, explain(result.explanation)
 
 
 def test_mole_means_a_skin_mole_unless_the_message_speaks_of_a_pregnancy(session):
@@ -57,7 +58,9 @@ def test_mole_means_a_skin_mole_unless_the_message_speaks_of_a_pregnancy(session
 
 def test_the_explanation_says_what_the_condition_is_without_attributing_it_to_a_hospital(session):
     result = route_patient(session, "my wife is 32 and was diagnosed with choriocarcinoma")
-    text = result.explanation
+    assert [item.message_id for item in result.explanation][:2] == [
+        "route.why.kind_of_in_ontology", "route.why.routed_by_kind"]
+    text = explain(result.explanation)
     assert text.startswith("Choriocarcinoma is a kind of placenta cancer, and so a gynecologic cancer")
     assert "Human Disease Ontology" in text
     assert "do not name choriocarcinoma itself" in text
@@ -69,7 +72,7 @@ def test_the_explanation_says_what_the_condition_is_without_attributing_it_to_a_
 def test_curated_conditions_keep_their_rows_and_explanations(session):
     result = route_patient(session, "I am 50 and have ovarian cancer")
     assert result.condition.id == "ovarian_cancer"
-    assert "Human Disease Ontology" not in result.explanation
+    assert "Human Disease Ontology" not in explain(result.explanation)
     # the ontology's extra names of a curated condition name the curated condition
     assert route_patient(session, "I am 50 with a malignant neoplasm of vagina").condition.id == "vaginal_cancer"
 
@@ -85,8 +88,8 @@ def test_a_kind_no_unit_takes_gets_no_unit_and_no_promise_of_one(session):
     # histiocytic disorders: the pages name the children's unit only
     adult = route_patient(session, "I am 45 and have Erdheim-Chester disease")
     assert adult.routes == () and adult.in_scope
-    assert "histiocytic disorder" in adult.explanation
-    assert "the unit is the one for its kind" not in adult.explanation
+    assert "histiocytic disorder" in explain(adult.explanation)
+    assert "the unit is the one for its kind" not in explain(adult.explanation)
     child = route_patient(session, "my 6 year old has Erdheim-Chester disease")
     assert {r.unit.id for r in child.routes} == {PED}
 

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 import referrals
+from messages import say_error
 from referrals import (
     AgeOrBirthDate, Relation, StageOfCare, Status, ValidationError, Want, Writer, clean_field, normalise_country,
     normalise_email, normalise_language, normalise_phone, normalise_reference, parse_age_or_birth_date,
@@ -36,7 +37,7 @@ def test_email_is_normalised(typed, expected):
 def test_malformed_email_is_rejected_with_a_helpful_message(typed):
     with pytest.raises(ValidationError) as raised:
         normalise_email(typed)
-    assert "name@example.com" in raised.value.message
+    assert "name@example.com" in say_error(raised.value)
     assert raised.value.field == "contact_email"
 
 
@@ -57,7 +58,7 @@ def test_phone_without_country_code_asks_for_it():
     for typed in ("010-1234-5678", "9911 2233"):
         with pytest.raises(ValidationError) as raised:
             normalise_phone(typed)
-        assert "country code" in raised.value.message and "+" in raised.value.message
+        assert "country code" in say_error(raised.value) and "+" in say_error(raised.value)
 
 
 @pytest.mark.parametrize("typed", [
@@ -113,7 +114,7 @@ def test_age_or_birth_date_is_read(typed, age, born):
 def test_impossible_or_unclear_age_is_rejected(typed, hint):
     with pytest.raises(ValidationError) as raised:
         parse_age_or_birth_date(typed, today=TODAY)
-    assert hint in raised.value.message
+    assert hint in say_error(raised.value)
 
 
 def test_enums_have_the_agreed_values_and_labels():
@@ -134,7 +135,7 @@ def test_enum_parse_accepts_values_and_labels_and_lists_the_choices_otherwise():
     with pytest.raises(ValidationError) as raised:
         StageOfCare.parse("cured", field="stage")
     assert raised.value.field == "stage"
-    assert StageOfCare.SUSPECTED.label in raised.value.message
+    assert StageOfCare.SUSPECTED.label in say_error(raised.value)
 
 
 def test_references_are_random_crockford_base32():

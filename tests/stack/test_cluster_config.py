@@ -73,6 +73,7 @@ def test_the_cluster_endpoints_add_only_the_lock_store():
     replicated = yaml.safe_load((PROJECT_ROOT / cluster.CLUSTER_ENDPOINTS).read_text())
     assert replicated["action_endpoint"] == single["action_endpoint"]
     assert replicated["tracker_store"] == single["tracker_store"]
+    assert replicated["nlg"] == single["nlg"]   # every replica says the catalog's words
     assert replicated["lock_store"]["type"] == "redis"
     assert set(replicated) - set(single) == {"lock_store"}
     assert "lock_store" not in single   # `make run` stays one process without Redis
