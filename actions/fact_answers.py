@@ -30,7 +30,7 @@ MAX_TOPIC_FACTS = 4  # facts of a topic asked about in general ("tell me about C
 # "Do they ...?", "Is there ...?", "Can I ...?": a question answered yes when the pages say so.
 YES_NO_QUESTION = re.compile(r"^(do|does|did|is|are|can|could|will|would|have|has)\b", re.IGNORECASE)
 # A second question in the same message: "and" (or "also") followed by a question word.
-SECOND_QUESTION = re.compile(r"\b(and|also|plus)\b[^.?!]*?\b(can|could|is|are|do|does|will|would|who|how|what|"
+SECOND_QUESTION = re.compile(r"(\b(and|also|plus)\b|\+)[^.?!]*?\b(can|could|is|are|do|does|will|would|who|how|what|"
                              r"which|when|any)\b", re.IGNORECASE)
 # Condition words that name no unit: the question is about the topic for everyone.
 GENERIC_CONDITIONS = {"cancer"}

@@ -261,7 +261,7 @@ class TermMatcher:
         self._ages.add("years_old", [[number, dash, years, dash, {"LOWER": "old"}]])
         self._ages.add("months_old", [[number, dash, {"LOWER": {"IN": ["month", "months", "week", "weeks"]}}, dash,
                                        {"LOWER": "old"}]])
-        self._ages.add("years_compact", [[number, {"LOWER": {"IN": ["yo", "y.o.", "yrs.", "y.o"]}}],
+        self._ages.add("years_compact", [[number, {"LOWER": {"IN": ["yo", "y.o.", "yrs.", "y.o", "y", "y."]}}],
                                          [number, {"LOWER": "y"}, {"ORTH": "/"}, {"LOWER": "o"}],
                                          [{"LOWER": {"REGEX": r"^\d{1,3}(yo|y/o|yrs?old|yearold)$"}}]])
         self._ages.add("aged", [[{"LOWER": {"IN": ["aged", "age"]}}, {"ORTH": ":", "OP": "?"}, number]])
@@ -436,6 +436,8 @@ class TermMatcher:
                 age = self._number(span.text.rstrip(")"))
             if pattern == "n_person" and age is None:
                 age = self._number(number_token.text.rstrip("fmFM"))
+            if pattern == "years_compact" and following is not None and following.lower_ in _TIME_AFTER_YEARS:
+                continue  # "10 y ago" is a time
             if pattern == "opening_years" and (start != 0 or (following is not None
                                                               and following.lower_ in _TIME_AFTER_YEARS)):
                 continue  # only a message's opening "58 years, ..." is an age; "3 years ago" is a time
