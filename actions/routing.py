@@ -156,10 +156,6 @@ class ActionRoutePatient(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         target = route_on(tracker)
-        if target is None:
-            dispatcher.utter_message(text=say("route.ask_condition"))
-            send_meta(dispatcher, tracker.latest_message.get("intent"), topic="route")
-            return []
         cue = patient_cue(tracker)
         if not WHERE_TO_GO.search(asked_text(tracker)):
             # "does pediatric hematology also treat low platelets?", "is CAR-T possible at SNUH?": a question
@@ -171,6 +167,10 @@ class ActionRoutePatient(Action):
                 send_meta(dispatcher, tracker.latest_message.get("intent"), topic="facts", unit_ids=unit_ids,
                           sources=files)
                 return []
+        if target is None:
+            dispatcher.utter_message(text=say("route.ask_condition"))
+            send_meta(dispatcher, tracker.latest_message.get("intent"), topic="route")
+            return []
         return route_and_answer(dispatcher, tracker, target, cue)
 
 
