@@ -52,14 +52,20 @@ class NotInPagesGuard(GraphComponent):
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            text = message.get(TEXT) or ""
-            intent = (message.get(INTENT) or {}).get("name")
-            if text.startswith("/") or intent not in QUESTION_INTENTS | UNSURE_INTENTS:
-                continue
-            if kind_not_in_pages(text) is None or (intent in UNSURE_INTENTS and not about_care(text)):
-                continue
-            ranking = [entry for entry in message.get(INTENT_RANKING_KEY) or [] if entry.get("name") != NOT_IN_PAGES]
-            redirected = {"name": NOT_IN_PAGES, "confidence": REDIRECTED_CONFIDENCE}
-            message.set(INTENT, redirected, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [redirected, *ranking], add_to_output=True)
+            redirect_if_not_in_pages(message)
         return messages
+
+
+def redirect_if_not_in_pages(message: Message) -> None:
+    """Set `ask_not_in_pages` on a question (or an unsure guess about care) of a kind the pages never
+    answer; also called by the safety guard for a classifier emergency it lowered to a question."""
+    text = message.get(TEXT) or ""
+    intent = (message.get(INTENT) or {}).get("name")
+    if text.startswith("/") or intent not in QUESTION_INTENTS | UNSURE_INTENTS:
+        return
+    if kind_not_in_pages(text) is None or (intent in UNSURE_INTENTS and not about_care(text)):
+        return
+    ranking = [entry for entry in message.get(INTENT_RANKING_KEY) or [] if entry.get("name") != NOT_IN_PAGES]
+    redirected = {"name": NOT_IN_PAGES, "confidence": REDIRECTED_CONFIDENCE}
+    message.set(INTENT, redirected, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [redirected, *ranking], add_to_output=True)

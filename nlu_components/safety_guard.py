@@ -26,6 +26,8 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from nlu_components.not_in_pages_guard import redirect_if_not_in_pages
+
 PATTERNS_FILE = Path(__file__).with_name("safety_patterns.yml")
 # Checked in this order: an emergency wins over a diagnosis request.
 GUARDED_INTENTS = ("emergency", "request_diagnosis")
@@ -184,7 +186,9 @@ class SafetyGuard(GraphComponent):
                     message.set(INTENT, lowered, add_to_output=True)
                     message.set(INTENT_RANKING_KEY, [lowered, *[e for e in ranking if e.get("name") != lowered["name"]]],
                                 add_to_output=True)
-                    current = lowered["name"]
+                    # the question it was (a price, insurance) is still one the pages may not answer
+                    redirect_if_not_in_pages(message)
+                    current = (message.get(INTENT) or {}).get("name")
                 if found is None or current == "emergency":
                     continue
             intent, _pattern_id = found

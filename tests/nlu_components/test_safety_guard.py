@@ -173,6 +173,15 @@ def test_a_lowered_emergency_takes_the_next_intent_when_it_clearly_leads():
     assert message.get(INTENT_RANKING_KEY)[0]["name"] == "ask_route"
 
 
+def test_a_lowered_emergency_that_asks_what_the_pages_never_say_gets_that_answer():
+    """No red flag, and the question is one of a kind the pages never answer: the redirect applies to the
+    intent the emergency was lowered to, not the topic's facts ("I live in Korea" is a residence)."""
+    guard = SafetyGuard(PATTERNS)
+    [message] = guard.process([ranked("I live in Korea 2 years and have the NHIS card. is CAR-T paid by it?",
+                                      [("emergency", 0.6), ("ask_car_t", 0.35), ("greet", 0.05)])])
+    assert message.get(INTENT)["name"] == "ask_not_in_pages"
+
+
 def test_a_classifier_emergency_with_a_red_flag_word_stands():
     """The classifier may catch a red flag the patterns miss: any red-flag word in an acute message keeps it."""
     guard = SafetyGuard(PATTERNS)
