@@ -53,6 +53,8 @@ _DISEASE_ENDINGS = ("oma", "emia", "aemia", "osis", "penia", "philia", "pathy", 
 _AFTER_AGE_WORDS = {"years", "year", "yrs", "yr", "yo", "and", "with", "but", "now", "so", "old", "this", "next", "last",
                     "woman", "man", "female", "male", "lady", "girl", "boy", "from"}
 _MONTH_WORDS = {"month", "months", "week", "weeks", "day", "days"}
+# Categories that say nothing of the organ: a condition of these is read by its organ when one is named
+_GENERIC_KINDS = {"cancer", "solid_tumor"}
 # After "my son 10" or "a teen, 16" the next word must go on about the person ("my son 10 has ..."),
 # not measure time ("my dad 2 years ago", "my mother 3 weeks after surgery").
 _AFTER_RELATION_AGE_WORDS = {"has", "had", "have", "is", "was", "who", "with", "but", "now", "yo"}
@@ -529,6 +531,12 @@ class TermMatcher:
         # "from parent to child, for adults": relatives that disagree on child or adult leave it unknown
         groups = {m.is_child for m in relations if m.id != "self" and m.is_child is not None}
         return AgeCue(None, relative.is_child if relative and len(groups) <= 1 else None, relation)
+
+    def names_a_generic_kind(self, condition_id: str) -> bool:
+        """Whether a condition says no more than "a cancer" or "a solid tumor" ("carcinoma", "adenosarcoma",
+        "small cell carcinoma"): its organ, when the message names one, says what kind it is."""
+        condition = self._catalog.conditions.get(condition_id) or self._catalog.ontology_conditions.get(condition_id)
+        return condition is not None and condition.category in _GENERIC_KINDS
 
     def is_category(self, condition_id: str) -> bool:
         """Whether a condition is the generic word of its category ("cancer", "blood disorder")."""

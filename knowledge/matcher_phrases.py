@@ -42,11 +42,11 @@ def _is_kind_head(word: str) -> bool:
     return word in CANCER_HEADS or (word.endswith(KIND_SUFFIXES) and len(word) > 5)
 
 
-def _organ_condition(matcher: base.TermMatcher, head: str, organ: list[str]):
-    """The condition "<organ> <kind>", "<kind> of <organ>" or, for a kind that is not a blood cancer,
-    "<organ> cancer" names, if any."""
-    nouns = [head] if head in BLOOD_HEADS else [head, "cancer", "tumor"]
-    organs = [organ] + [list(o) for o in LAY_ORGANS.get(tuple(organ), [])]
+def _organ_condition(matcher: base.TermMatcher, head: str, organ: list[str], widen: bool):
+    """The condition "<organ> <kind>", "<kind> of <organ>" or, when `widen` (a kind that says nothing of
+    the organ, never a blood cancer), "<organ> cancer" names, if any."""
+    nouns = [head, "cancer", "tumor"] if widen and head not in BLOOD_HEADS else [head]
+    organs = [organ] + [name.split() for name in LAY_ORGANS.get(tuple(organ), [])]
     forms = []
     for form in organs:
         forms.append(form)
@@ -70,6 +70,11 @@ def find_cancer_of(matcher: base.TermMatcher, kept: list, words: list[str], text
     for index, head in enumerate(words[:-2]):
         if not _is_kind_head(head) or words[index + 1] not in CANCER_OF:
             continue
+        # "retinoblastoma in one eye" stays a retinoblastoma; "small cell carcinoma of the cervix" is a
+        # cervical cancer: only a generic kind (or no named condition) is widened to its organ's cancer
+        covering = [m for m in named if m.kind == base.CONDITION and m.end == base._end_of(kept[index])
+                    and m.start <= kept[index].idx]
+        widen = all(matcher.names_a_generic_kind(m.id) for m in covering)
         label, organ_end = None, None
         for organ_start in range(index + 2, min(index + 2 + ORGAN_WINDOW, len(words))):
             if any(ch in _CLAUSE_BREAK for ch in text[base._end_of(kept[organ_start - 1]):kept[organ_start].idx]):
@@ -80,7 +85,7 @@ def find_cancer_of(matcher: base.TermMatcher, kept: list, words: list[str], text
                 organ = words[organ_start:organ_start + length]
                 if len(organ) < length or any(w in matcher.relation_words for w in organ):
                     continue  # "tumor in children" is not a "children tumor"
-                label = _organ_condition(matcher, head, organ)
+                label = _organ_condition(matcher, head, organ, widen)
                 if label:
                     organ_end = organ_start + length
                     break
@@ -88,9 +93,7 @@ def find_cancer_of(matcher: base.TermMatcher, kept: list, words: list[str], text
                 break
         if label:
             end_char = base._end_of(kept[organ_end - 1])
-            start_char = min([m.start for m in named if m.kind == base.CONDITION
-                              and m.end == base._end_of(kept[index]) and m.start <= kept[index].idx]
-                             + [kept[index].idx])
+            start_char = min([m.start for m in covering] + [kept[index].idx])
             found.append(base.TermMatch(base.CONDITION, label.id, label.name, text[start_char:end_char],
                                         start_char, end_char))
     return found

@@ -31,6 +31,9 @@ QUESTION_INTENTS = frozenset({
     "ask_ovarian_surgery", "ask_certification", "ask_pediatric_support", "ask_palliative_care", "ask_team",
     "ask_follow_up", "ask_contact", "ask_about_hospital", "ask_figures", "ask_availability", "inform_patient",
     "request_diagnosis", "ask_capabilities", NOT_IN_PAGES,
+    # "if I email the slides, how many days until the second opinion?": asked while offering records; the
+    # answer's coordinator button still starts the inquiry
+    "request_referral",
 })
 # Redirected only when the message is about care at all: the fallback, and what the classifier declines as
 # out of domain ("what are the opening hours of the international clinic?" is, "how much is my cable bill?"
