@@ -130,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds before a request counts as an error")
     parser.add_argument("--no-baseline", action="store_true", help="measure ours only")
     parser.add_argument("--no-train", action="store_true", help="skip the timed forced training")
+    parser.add_argument("--baseline-epochs", type=int,
+                        help="train the baseline with this many epochs instead of 100 (same components, so the "
+                             "same cost per message; for speed figures where a full training takes too long)")
     parser.add_argument("--turns", type=int, help="turns of the long conversation timed turn by turn, ours and "
                                                   "the baseline (default 120, smoke 40; 0: skip)")
     parser.add_argument("--profile-seconds", type=float, default=8,
@@ -196,8 +199,9 @@ def main(argv: list[str] | None = None) -> int:
             process_counts, args.action_replicas or load_settings().action_replicas, args.sanic_workers)
     if not args.no_baseline:
         log("training the baseline (rasa init's configuration) on the current domain and data")
-        trained = train_baseline(out / "models", args.smoke, work / "logs")
-        results["baseline_training"] = {"seconds": round(trained.seconds, 1), "config": str(trained.config)}
+        trained = train_baseline(out / "models", args.smoke, work / "logs", args.baseline_epochs)
+        results["baseline_training"] = {"seconds": round(trained.seconds, 1), "config": str(trained.config),
+                                        "epochs": 1 if args.smoke else args.baseline_epochs or "rasa init's (100)"}
         results["systems"]["baseline"] = bench_system("baseline", trained.model, work / "bot-baseline", scripts,
                                                       levels, conversations_for, args.timeout, args.think_time,
                                                       before_levels=long_conversation("baseline", profile=False))

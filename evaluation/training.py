@@ -94,16 +94,20 @@ def train_model(config: Path, out_dir: Path, log_path: Path, fixed_name: str | N
     return TrainResult(model=model, seconds=seconds, config=config, forced=force)
 
 
-def train_baseline(out_dir: Path, smoke: bool, log_dir: Path) -> TrainResult:
+def train_baseline(out_dir: Path, smoke: bool, log_dir: Path, epochs: int | None = None) -> TrainResult:
     """The baseline (`rasa init`'s effective config) trained on the project's current domain and data.
 
     Smoke runs use one epoch per neural component, in their own folder, so they never replace the
-    full baseline of a previous `make eval`.
+    full baseline of a previous `make eval`. `epochs` does the same with that many epochs (in
+    `baseline-epochs-N/`): the same components and so the same cost per message, for speed figures
+    where 100 epochs would take too long; its answers are not rasa init's.
     """
     if smoke:
-        config = smoke_config(BASELINE_CONFIG, out_dir / "baseline-smoke" / "config.yml")
-        return train_model(config, out_dir / "baseline-smoke", log_dir / "train-baseline-smoke.log",
-                           fixed_name="baseline")
+        epochs = 1
+    if epochs is not None:
+        folder = out_dir / ("baseline-smoke" if smoke else f"baseline-epochs-{epochs}")
+        config = smoke_config(BASELINE_CONFIG, folder / "config.yml", epochs=epochs)
+        return train_model(config, folder, log_dir / f"train-{folder.name}.log", fixed_name="baseline")
     return train_model(BASELINE_CONFIG, out_dir / "baseline", log_dir / "train-baseline.log",
                        fixed_name="baseline")
 
