@@ -33,6 +33,9 @@ from stack import cluster
 from stack.supervisor import Supervisor
 
 
+READY_TIMEOUT_SECONDS = 1200
+
+
 class ClusterUnavailable(RuntimeError):
     """nginx, PostgreSQL or Redis is missing here; the message says which and what to install."""
 
@@ -132,7 +135,9 @@ def start_cluster(model: Path, workdir: Path, rasa_replicas: int = 2, action_rep
             service.env["RASA_TELEMETRY_ENABLED"] = "false"
             if sanic_workers > 1:
                 with_sanic_workers(service, sanic_workers)
-        supervisor = Supervisor(services, say=log)
+        # Several models load at once (one per Rasa process or Sanic worker): on a busy 2-core machine
+        # that takes longer than the supervisor's usual wait for one
+        supervisor = Supervisor(services, say=log, ready_timeout=READY_TIMEOUT_SECONDS)
         started = time.monotonic()
         supervisor.start_all()
         try:
