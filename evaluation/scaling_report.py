@@ -42,7 +42,7 @@ def level_table(configs: dict[str, dict[str, Any]], levels: list[int]) -> list[l
     rows = []
     for name, data in configs.items():
         if "levels" not in data:
-            rows.append([name] + ["–"] * (2 * len(levels) + 3) + [f"not measured: {data.get('skipped', '?')}"])
+            rows.append([name] + ["–"] * (2 * len(levels) + 3) + [f"not measured: {first_line(data.get('skipped'))}"])
             continue
         by_level = {level["concurrency"]: level for level in data["levels"]}
         cells: list[Any] = [name]
@@ -69,6 +69,11 @@ def process_rows(name: str, data: dict[str, Any]) -> list[list[Any]]:
         cores = [fmt((level.get("cpu") or {}).get(f"{process}_cores"), 2) for level in data.get("levels", [])]
         rows.append([name, process.replace("_", " "), mb(idle.get(process)), mb(peak), " / ".join(cores)])
     return rows
+
+
+def first_line(text: str | None, limit: int = 200) -> str:
+    """The first line of a reason, at most `limit` characters (the JSON keeps the whole of it)."""
+    return (text or "?").splitlines()[0][:limit] if (text or "").strip() else "?"
 
 
 def mb(value: int | None) -> str:
@@ -197,7 +202,7 @@ def summary_lines(results: dict[str, Any]) -> list[str]:
             lines.append(f"long conversation, {system}: {turn_cost.describe(figures)}")
     for name, data in configurations(results).items():
         if "levels" not in data:
-            lines.append(f"{name}: not measured ({data.get('skipped')})")
+            lines.append(f"{name}: not measured ({first_line(data.get('skipped'))})")
             continue
         lines.append(f"{name}: " + ", ".join(f"@{lv['concurrency']} {fmt(lv['messages_per_second'], 1)} msg/s "
                                              f"p95 {fmt(lv['latency_ms']['p95'], 0)} ms" for lv in data["levels"]))

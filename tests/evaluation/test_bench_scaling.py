@@ -88,7 +88,7 @@ def results() -> dict:
         "scaling": {"process_counts": [1, 2], "action_replicas": 2, "sanic_workers": 2, "configurations": {
             "1 Rasa process": cluster(1, (11.0, 17.0, 17.0), (95, 760, 3700)),
             "2 Rasa processes": cluster(2, (11.0, 30.0, 34.0), (95, 420, 1900)),
-            "3 Rasa processes": {"rasa_replicas": 3, "skipped": "failed: TimeoutError"},
+            "3 Rasa processes": {"rasa_replicas": 3, "skipped": "failed: TimeoutError\nlast lines of the log"},
             "1 Rasa process, 2 Sanic workers each": cluster(1, (11.0, 16.0, 15.3), (99, 800, 4100), workers=2)}},
         "turn_cost": {"ours": turn_cost.growth([60.0] * 100 + [66.0] * 20),
                       "baseline": {"error": "RuntimeError: HTTP 500"}},
