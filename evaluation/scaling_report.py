@@ -229,8 +229,14 @@ def plot_scaling(results: dict[str, Any], path: Path) -> bool:
                         color=f"C{index}", label=name)
         ax_rate.plot(levels, [level["messages_per_second"] or 0 for level in data["levels"]], style,
                      color=f"C{index}", label=name)
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    measured_levels = sorted({level["concurrency"] for data in configs.values() for level in data["levels"]})
     for ax in (ax_latency, ax_rate):
         ax.set_xscale("log")
+        ax.set_xticks(measured_levels)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel("concurrent conversations")
         ax.grid(True, which="both", alpha=0.3)
     ax_latency.set_yscale("log")
