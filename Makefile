@@ -51,7 +51,9 @@ validate: setup nlu-data
 eval: setup knowledge-db nlu-data train
 	$(PY) -m evaluation.quality $(EVAL_ARGS)
 
-## bench: speed and cost report (latency under load, training time, start-up, memory), ours and baseline
+## bench: speed and cost report, ours and baseline: latency and throughput under load for 1, 2 and 3 Rasa
+## processes (and Sanic workers), turn cost over 120 turns, CPU and memory per process, start-up and the
+## matcher before and after the disease terminology, training time
 bench: setup knowledge-db nlu-data train
 	$(PY) -m evaluation.bench $(BENCH_ARGS)
 

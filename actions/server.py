@@ -198,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=settings.action_port, help="default: ACTION_PORT")
     parser.add_argument("--actions", default="actions", help="package or module of the actions")
     parser.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES)
+    # `make bench --sanic-workers N` measures whether several help (figures in evaluation/README.md)
+    parser.add_argument("--workers", type=int, default=1, help="Sanic worker processes (default 1)")
     args = parser.parse_args(argv)
     if not settings.action_server_token:
         print("ACTION_SERVER_TOKEN is empty: the action server refuses to run without it. `python -m stack run` "
@@ -207,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging()
     app = create_app(settings.action_server_token, args.actions, args.max_body_bytes)
     logger.info("action server listening on %s:%s", args.host, args.port)
-    app.run(host=args.host, port=args.port, workers=1, access_log=False, motd=False)
+    app.run(host=args.host, port=args.port, workers=max(1, args.workers), access_log=False, motd=False)
     return 0
 
 

@@ -1,14 +1,18 @@
 """`make bench`: speed and cost of the bot, ours beside the `rasa init` baseline, in one run.
 
     python -m evaluation.bench [--smoke] [--out reports] [--levels 1,10,50] [--no-baseline] [--no-train]
-                               [--turns 120] [--profile-seconds 8] [--cluster-levels 10,50] [--no-cluster]
+                               [--turns 120] [--profile-seconds 8] [--processes 1,2,3] [--sanic-workers 2]
+                               [--no-cluster] [--startup-starts 3] [--before-revision REV]
 
-Besides the load levels of ours and the baseline: a turn's cost over one long conversation, a py-spy
-profile of both servers under load, and the cluster of `make run-cluster` beside one process
-(evaluation/bench_scaling.py); `--smoke` leaves those three out.
+Besides the load levels of ours and the baseline (one Rasa process each, as `make run`): the term
+matcher's and the action server's start-up before and after the disease terminology
+(evaluation/matcher_cost.py, evaluation/startup.py), a turn's cost over one long conversation for both,
+a py-spy profile of ours under load, and the cluster of `make run-cluster` with 1, 2 and 3 Rasa
+processes and with Sanic workers (evaluation/bench_scaling.py). `--smoke` leaves out the profile and
+the cluster and shortens the rest.
 
-Writes `<out>/bench.json` (every figure), `<out>/bench.md` (summary tables) and `<out>/latency.png`.
-See evaluation/README.md.
+Writes `<out>/bench.json` (every figure), `<out>/bench.md` (summary tables) and the plots `latency.png`,
+`scaling.png` and `turn_cost.png`. See evaluation/README.md.
 """
 from __future__ import annotations
 
@@ -19,22 +23,21 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from evaluation import bench_scaling, common, loadclient
-from evaluation.common import PROJECT_ROOT, fmt, log, md_table, ratio
-from settings import load_settings
-
-TARGETS = {
-    "p95_ms_at_10": 150.0,        # p95 latency per message at 10 concurrent conversations, on 2 cores
-    "errors_at_50": 0,            # no errors at 50 concurrent conversations
-    "training_seconds": 300.0,    # a forced training of ours under 5 minutes
-}
+from evaluation import bench_scaling, loadclient, matcher_cost, scaling_report, startup
+from evaluation.bench_report import TARGETS, plot_latency, render_markdown
+from evaluation.processes import BotStack, start_stack
+from evaluation.reports import DEFAULT_REPORTS, log, reset_dir, run_header, write_json
+from evaluation.resources import CpuMonitor, RssSampler, rss_bytes
+from evaluation.stats import ratio
+from evaluation.training import our_model, train_baseline, train_model
+from settings import PROJECT_ROOT, load_settings
 
 
 def measure_training(out_dir: Path, log_dir: Path, config: Path = PROJECT_ROOT / "config.yml") -> dict[str, Any]:
     """Time a forced training of our config.yml into a temporary folder (deleted afterwards)."""
-    with common.CpuMonitor({}) as cpu:
-        trained = common.train_model(config, out_dir / "model", log_dir / "train-ours-forced.log",
-                                     fixed_name="timed", force=True)
+    with CpuMonitor({}) as cpu:
+        trained = train_model(config, out_dir / "model", log_dir / "train-ours-forced.log",
+                              fixed_name="timed", force=True)
     figures = {"seconds": round(trained.seconds, 1), "model_bytes": trained.model.stat().st_size,
                "other_cpu_share": cpu.figures()["other_share"],
                "config": str(config.relative_to(PROJECT_ROOT)) if config.is_relative_to(PROJECT_ROOT) else str(config),
@@ -45,13 +48,13 @@ def measure_training(out_dir: Path, log_dir: Path, config: Path = PROJECT_ROOT /
 
 def bench_system(label: str, model: Path, workdir: Path, scripts: list[dict], levels: list[int],
                  conversations_for, timeout: float, think_time: float,
-                 before_levels: Callable[[common.BotStack, dict[str, int]], None] | None = None) -> dict[str, Any]:
+                 before_levels: Callable[[BotStack, dict[str, int]], None] | None = None) -> dict[str, Any]:
     """One bot (action server and Rasa server on SQLite) through every load level; `before_levels` runs
     after the warm-up (the long conversation, the profile)."""
-    with common.start_stack(label, model, workdir) as stack:
+    with start_stack(label, model, workdir) as stack:
         pids = {"rasa_server": stack.rasa_service.process.pid, "action_server": stack.action_service.process.pid}
-        idle = {name: common.rss_bytes(pid) for name, pid in pids.items()}
-        with common.RssSampler(pids) as sampler:
+        idle = {name: rss_bytes(pid) for name, pid in pids.items()}
+        with RssSampler(pids) as sampler:
             # warm-up (not measured): every script once, one at a time
             loadclient.play(stack.url, scripts, 1, min(len(scripts), 4), seed=1, timeout=timeout)
             if before_levels:
@@ -108,151 +111,17 @@ def check_targets(results: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def plot_latency(results: dict[str, Any], path: Path) -> None:
-    plt = common.matplotlib_pyplot()
-    fig, (ax_latency, ax_rate) = plt.subplots(1, 2, figsize=(11, 4.5))
-    colours = {"p50": "#2ca02c", "p95": "#ff7f0e", "p99": "#d62728"}
-    for system, style in (("ours", "-o"), ("baseline", "--s")):
-        data = results["systems"].get(system)
-        if not data:
-            continue
-        levels = [level["concurrency"] for level in data["levels"]]
-        for q, colour in colours.items():
-            values = [level["latency_ms"][q] for level in data["levels"]]
-            ax_latency.plot(levels, values, style, color=colour, label=f"{system} {q}",
-                            alpha=1.0 if system == "ours" else 0.6)
-        ax_rate.plot(levels, [level["messages_per_second"] or 0 for level in data["levels"]], style,
-                     color="#1f77b4" if system == "ours" else "#888888", label=system)
-    ax_latency.axhline(TARGETS["p95_ms_at_10"], color="grey", linestyle=":", linewidth=1)
-    ax_latency.text(0.02, TARGETS["p95_ms_at_10"], " p95 target at 10 (150 ms)", fontsize=7, color="grey",
-                    transform=ax_latency.get_yaxis_transform(), va="bottom")
-    from matplotlib.ticker import FuncFormatter, NullFormatter
-
-    levels = sorted({level["concurrency"] for data in results["systems"].values() for level in data["levels"]})
-    plain = FuncFormatter(lambda value, _: f"{value:g}")
-    for ax in (ax_latency, ax_rate):
-        ax.set_xscale("log")
-        ax.set_xticks(levels)
-        ax.xaxis.set_major_formatter(plain)
-        ax.xaxis.set_minor_formatter(NullFormatter())
-        ax.set_xlabel("concurrent conversations")
-        ax.grid(True, which="both", alpha=0.3)
-    ax_latency.set_yscale("log")
-    ax_latency.yaxis.set_major_formatter(plain)
-    ax_latency.yaxis.set_minor_formatter(plain)
-    ax_latency.tick_params(axis="y", which="minor", labelsize=6)
-    ax_rate.set_ylim(bottom=0)
-    ax_latency.set_ylabel("latency per message (ms)")
-    ax_latency.set_title("Latency percentiles")
-    ax_latency.legend(fontsize=7, ncol=2)
-    ax_rate.set_ylabel("messages per second")
-    ax_rate.set_title("Throughput")
-    ax_rate.legend(fontsize=7)
-    fig.suptitle(f"REST channel, closed loop, {results['machine']['cpus']} CPUs"
-                 + (" (smoke run)" if results["smoke"] else ""))
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
-def mb(value: int | None) -> str:
-    if value is None:
-        return "–"
-    megabytes = value / 2**20
-    return f"{megabytes:.1f} MB" if megabytes < 10 else f"{megabytes:.0f} MB"
-
-
-def unit(value: Any, suffix: str, digits: int = 0) -> str:
-    return "–" if value is None else f"{fmt(value, digits)} {suffix}"
-
-
-def render_markdown(results: dict[str, Any]) -> str:
-    systems = [s for s in ("ours", "baseline") if s in results["systems"]]
-    lines = [
-        "# Speed and cost report (`make bench`)",
-        "",
-        f"Run {results['started_at']}, revision `{results['git_revision']}`, {results['machine']['cpus']} CPUs"
-        + (" — **smoke run (one small level, one-epoch baseline, no timed training): the figures are not meaningful**"
-           if results["smoke"] else ""),
-        "",
-        f"Load: closed loop over the REST channel, scripted patient conversations from "
-        f"`evaluation/conversations.yml` ({results['load']['scripts']} scripts), think time "
-        f"{results['load']['think_time_s']} s, request timeout {results['load']['timeout_s']} s. The load client "
-        "runs on the same machine as the bot.",
-        "",
-        "## Targets (reported, not asserted)",
-        "",
-    ]
-    targets = results["targets"]
-    lines += [md_table(["target", "value", "met"], [
-        ["p95 < 150 ms at 10 concurrent (2 cores)", unit(targets["p95_under_150ms_at_10"]["value_ms"], "ms"),
-         fmt(targets["p95_under_150ms_at_10"]["met"])],
-        ["no errors at 50 concurrent", fmt(targets["no_errors_at_50"]["value"]), fmt(targets["no_errors_at_50"]["met"])],
-        ["training < 5 min", unit(targets["training_under_5_min"]["value_seconds"], "s", 1),
-         fmt(targets["training_under_5_min"]["met"])],
-    ]), "", "## Latency per message and throughput", ""]
-    rows = []
-    for s in systems:
-        for level in results["systems"][s]["levels"]:
-            latency = level["latency_ms"]
-            cpu = level.get("cpu") or {}
-            rows.append([s, level["concurrency"], level["conversations"], level["messages"],
-                         fmt(level["messages_per_second"], 1), fmt(latency["p50"], 0), fmt(latency["p95"], 0),
-                         fmt(latency["p99"], 0), fmt(latency["max"], 0), level["errors"], level["empty_replies"],
-                         fmt(cpu.get("rasa_server_cores"), 2), fmt(cpu.get("action_server_cores"), 2),
-                         fmt(cpu.get("other_share"), percent=True)])
-    lines += [md_table(["system", "concurrent", "conversations", "messages", "msg/s", "p50 ms", "p95 ms",
-                        "p99 ms", "max ms", "errors", "empty replies", "Rasa cores", "actions cores",
-                        "other CPU use"], rows), "",
-              "Cores: CPU time of the Rasa server and of the action server (with children) per second of the "
-              "level. Other CPU use: the share of the machine's CPU time used by anything else but the bot "
-              "and the load client; above ~10 % another job competed and the latencies are inflated.", ""]
-    busy = [f"{s} at {level['concurrency']}" for s in systems for level in results["systems"][s]["levels"]
-            if (level.get("cpu") or {}).get("other_share", 0) > 0.10]
-    if busy:
-        lines += [f"**Warning: other processes used over 10 % of the CPUs during: {', '.join(busy)}.** "
-                  "Re-run on an idle machine for latency figures to rely on.", ""]
-    lines += ["![latency](latency.png)", ""]
-    if results["ratios"]:
-        lines += ["### Ours / baseline", "", "Below 1: ours is faster (latency) or, for throughput, slower.", "",
-                  md_table(["concurrent", "p50", "p95", "p99", "max", "throughput"],
-                           [[r["concurrency"], fmt(r["p50_ratio"], 2), fmt(r["p95_ratio"], 2), fmt(r["p99_ratio"], 2),
-                             fmt(r["max_ratio"], 2), fmt(r["throughput_ratio"], 2)] for r in results["ratios"]]), ""]
-    training = results.get("training") or {}
-    lines += ["## Cost", "", md_table(["figure"] + systems, [
-        ["model size"] + [mb(results["systems"][s]["model_bytes"]) for s in systems],
-        ["Rasa server ready (REST channel answers)"] +
-        [unit(results["systems"][s]["startup"].get("rasa_ready_s"), "s", 1) for s in systems],
-        ["Rasa server start until first answer"] +
-        [unit(results["systems"][s]["startup"].get("rasa_first_answer_s"), "s", 1) for s in systems],
-        ["action server ready"] +
-        [unit(results["systems"][s]["startup"].get("action_server_ready_s"), "s", 1) for s in systems],
-        ["peak RSS, Rasa server (with children)"] +
-        [mb(results["systems"][s]["memory"]["peak_rss_bytes"].get("rasa_server")) for s in systems],
-        ["peak RSS, action server (with children)"] +
-        [mb(results["systems"][s]["memory"]["peak_rss_bytes"].get("action_server")) for s in systems],
-        ["idle RSS after start-up, Rasa server"] +
-        [mb(results["systems"][s]["memory"]["idle_rss_bytes"].get("rasa_server")) for s in systems],
-    ]), ""]
-    if training.get("skipped"):
-        lines += [f"Training time not measured ({training['skipped']}).", ""]
-    elif training:
-        lines += [f"Training (forced, `{training['config']}`, into a temporary folder): "
-                  f"{fmt(training['seconds'], 1)} s; model {mb(training['model_bytes'])}; other processes used "
-                  f"{fmt(training.get('other_cpu_share'), percent=True)} of the CPUs meanwhile.", ""]
-    if results.get("baseline_training"):
-        bt = results["baseline_training"]
-        lines += [f"Baseline `rasa train` in this run: {fmt(bt['seconds'], 1)} s (Rasa reuses cached components "
-                  "when the data did not change, so this is not a training time).", ""]
-    lines += bench_scaling.markdown(results)
-    return "\n".join(lines)
+def numbers(text: str) -> list[int]:
+    """'1,10,50' -> [1, 10, 50]; '' -> []."""
+    return [int(part) for part in text.split(",") if part.strip()]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evaluation.bench", description=__doc__.split("\n")[0])
     parser.add_argument("--smoke", action="store_true",
-                        help="quick check of the tooling: one small level, a one-epoch baseline, no timed training")
-    parser.add_argument("--out", default=str(common.DEFAULT_REPORTS), help="report folder (default: reports/)")
+                        help="quick check of the tooling: one small level, a one-epoch baseline, no timed training, "
+                             "a 40-turn conversation, one start per side, no profile, no cluster")
+    parser.add_argument("--out", default=str(DEFAULT_REPORTS), help="report folder (default: reports/)")
     parser.add_argument("--model", help="our model (file or folder; default: newest in models/)")
     parser.add_argument("--levels", default="1,10,50", help="concurrent conversations (default 1,10,50)")
     parser.add_argument("--rounds", type=int, default=3, help="conversations per virtual patient per level")
@@ -261,21 +130,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds before a request counts as an error")
     parser.add_argument("--no-baseline", action="store_true", help="measure ours only")
     parser.add_argument("--no-train", action="store_true", help="skip the timed forced training")
-    parser.add_argument("--turns", type=int, default=120,
-                        help="turns of the long conversation timed turn by turn (0: skip)")
+    parser.add_argument("--baseline-epochs", type=int,
+                        help="train the baseline with this many epochs instead of 100 (same components, so the "
+                             "same cost per message; for speed figures where a full training takes too long)")
+    parser.add_argument("--turns", type=int, help="turns of the long conversation timed turn by turn, ours and "
+                                                  "the baseline (default 120, smoke 40; 0: skip)")
     parser.add_argument("--profile-seconds", type=float, default=8,
                         help="py-spy on both servers under 10 concurrent conversations (0: skip)")
-    parser.add_argument("--cluster-levels", default="10,50", help="concurrent conversations against the cluster")
-    parser.add_argument("--rasa-replicas", type=int, help="Rasa servers in the cluster (default: RASA_REPLICAS)")
+    parser.add_argument("--processes", help="Rasa processes of each cluster configuration (default 1,2,3; smoke: "
+                                            "none; '': none)")
+    parser.add_argument("--sanic-workers", type=int, default=2,
+                        help="also one Rasa process and its action servers with this many Sanic workers (0/1: no)")
     parser.add_argument("--action-replicas", type=int, help="action servers in the cluster (default: ACTION_REPLICAS)")
-    parser.add_argument("--no-cluster", action="store_true", help="leave the cluster out")
+    parser.add_argument("--no-cluster", action="store_true", help="leave every cluster configuration out")
+    parser.add_argument("--startup-starts", type=int, help="action server starts per side, before and after the "
+                                                           "terminology (default 3, smoke 1; 0: skip)")
+    parser.add_argument("--before-revision", help="the 'before' of the start-up figures (default: the commit "
+                                                  "before knowledge/vocabulary/disease_ontology.json)")
     args = parser.parse_args(argv)
 
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    work = common.reset_dir(out / "work" / "bench")
-    results: dict[str, Any] = common.run_header("bench", args.smoke)
-    levels = [2] if args.smoke else [int(x) for x in args.levels.split(",") if x.strip()]
+    work = reset_dir(out / "work" / "bench")
+    results: dict[str, Any] = run_header("bench", args.smoke)
+    levels = [2] if args.smoke else numbers(args.levels)
+    turns = args.turns if args.turns is not None else (40 if args.smoke else 120)
+    process_counts = numbers(args.processes if args.processes is not None else ("" if args.smoke else "1,2,3"))
+    if args.no_cluster:
+        process_counts = []
+    starts = args.startup_starts if args.startup_starts is not None else (1 if args.smoke else 3)
     scripts = loadclient.load_conversations()
 
     def conversations_for(level: int) -> int:
@@ -286,32 +169,42 @@ def main(argv: list[str] | None = None) -> int:
                        "conversations_per_level": {str(level): conversations_for(level) for level in levels}}
     results["targets_definition"] = TARGETS
 
-    # The load runs first and the timed training last, so no load level follows a training that just
-    # heated the CPUs; the bots run one after the other.
+    # Start-up figures first, on a machine the bench has not loaded yet; then the load; the timed
+    # training last, so no load level follows a training that just heated the CPUs. Every bot and
+    # cluster runs alone.
+    log("the term matcher with the curated vocabulary, then with the disease terminology")
+    results["matcher"] = matcher_cost.before_and_after(repeat=1 if args.smoke else 5)
+    log(matcher_cost.describe(results["matcher"]))
+    if starts:
+        results["action_server_startup"] = startup.before_and_after(work / "startup", starts, args.before_revision)
     results["systems"] = {}
-    model = common.our_model(args.model)
+    results["turn_cost"] = {}
+    model = our_model(args.model)
 
-    def long_conversation_and_profile(stack: common.BotStack, pids: dict[str, int]) -> None:
-        if args.turns and not args.smoke:
-            results["turn_cost"] = bench_scaling.measure_turn_cost(stack.url, args.turns, timeout=args.timeout)
-        if args.profile_seconds and not args.smoke:
-            results["profile"] = bench_scaling.profile_under_load(stack.url, pids, scripts, work,
-                                                                  args.profile_seconds, timeout=args.timeout)
+    def long_conversation(system: str, profile: bool):
+        def run(stack: BotStack, pids: dict[str, int]) -> None:
+            if turns:
+                results["turn_cost"][system] = bench_scaling.measure_turn_cost(stack.url, turns, timeout=args.timeout)
+            if profile and args.profile_seconds and not args.smoke:
+                results["profile"] = bench_scaling.profile_under_load(stack.url, pids, scripts, work,
+                                                                      args.profile_seconds, timeout=args.timeout)
+        return run
 
     results["systems"]["ours"] = bench_system("ours", model, work / "bot-ours", scripts, levels, conversations_for,
-                                              args.timeout, args.think_time, before_levels=long_conversation_and_profile)
-    if not (args.no_cluster or args.smoke):
-        settings = load_settings()
-        results["cluster"] = bench_scaling.bench_cluster(
-            model, work / "cluster", scripts, [int(x) for x in args.cluster_levels.split(",") if x.strip()],
-            conversations_for, args.timeout, args.think_time,
-            args.rasa_replicas or settings.rasa_replicas, args.action_replicas or settings.action_replicas)
+                                              args.timeout, args.think_time,
+                                              before_levels=long_conversation("ours", profile=True))
+    if process_counts:
+        results["scaling"] = bench_scaling.bench_scaling(
+            model, work / "cluster", scripts, levels, conversations_for, args.timeout, args.think_time,
+            process_counts, args.action_replicas or load_settings().action_replicas, args.sanic_workers)
     if not args.no_baseline:
         log("training the baseline (rasa init's configuration) on the current domain and data")
-        trained = common.train_baseline(out / "models", args.smoke, work / "logs")
-        results["baseline_training"] = {"seconds": round(trained.seconds, 1), "config": str(trained.config)}
+        trained = train_baseline(out / "models", args.smoke, work / "logs", args.baseline_epochs)
+        results["baseline_training"] = {"seconds": round(trained.seconds, 1), "config": str(trained.config),
+                                        "epochs": 1 if args.smoke else args.baseline_epochs or "rasa init's (100)"}
         results["systems"]["baseline"] = bench_system("baseline", trained.model, work / "bot-baseline", scripts,
-                                                      levels, conversations_for, args.timeout, args.think_time)
+                                                      levels, conversations_for, args.timeout, args.think_time,
+                                                      before_levels=long_conversation("baseline", profile=False))
     if args.no_train or args.smoke:
         results["training"] = {"skipped": "--smoke" if args.smoke else "--no-train"}
     else:
@@ -321,12 +214,13 @@ def main(argv: list[str] | None = None) -> int:
     results["ratios"] = compare(results["systems"]["ours"], results["systems"].get("baseline"))
     results["targets"] = check_targets(results)
     results["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    common.write_json(out / "bench.json", results)
+    write_json(out / "bench.json", results)
     plot_latency(results, out / "latency.png")
-    bench_scaling.plot_turn_cost(results.get("turn_cost") or {}, out / "turn_cost.png")
+    scaling_report.plot_scaling(results, out / "scaling.png")
+    scaling_report.plot_turn_cost(results["turn_cost"], out / "turn_cost.png")
     (out / "bench.md").write_text(render_markdown(results), encoding="utf-8")
-    log(f"wrote {out / 'bench.json'}, {out / 'bench.md'} and {out / 'latency.png'}")
-    for line in bench_scaling.summary_lines(results):
+    log(f"wrote {out / 'bench.json'}, {out / 'bench.md'} and the plots")
+    for line in scaling_report.summary_lines(results):
         print(line, flush=True)
     return 0
 

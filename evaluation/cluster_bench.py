@@ -1,8 +1,12 @@
 """The cluster of `make run-cluster` started for `make bench`: the same services (stack/cluster.py) under
 the stack's supervisor, on free ports, in a PostgreSQL database of its own that is dropped afterwards.
 
-    with start_cluster(model, workdir, rasa_replicas=2, action_replicas=2) as cluster:
+    with start_cluster(model, workdir, rasa_replicas=2, action_replicas=2, sanic_workers=1) as cluster:
         loadclient.play(cluster.url, ...)
+
+`sanic_workers` above 1 runs every Rasa server (SANIC_WORKERS, which Rasa 3.6 allows only with a lock
+store other than the in-memory one: the cluster's Redis) and every action server (`--workers`) with that
+many Sanic worker processes.
 
 `start_cluster` raises `ClusterUnavailable` (with what to install) where nginx, PostgreSQL or Redis is
 missing, so the bench can report the cluster as skipped and go on.
@@ -11,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import socket
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,10 +25,15 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from evaluation.common import PYTHON, log, run_logged
+from evaluation.reports import log
+from evaluation.resources import rss_bytes
+from evaluation.training import PYTHON, run_logged
 from settings import load_settings
 from stack import cluster
 from stack.supervisor import Supervisor
+
+
+READY_TIMEOUT_SECONDS = 1200
 
 
 class ClusterUnavailable(RuntimeError):
@@ -36,6 +46,7 @@ class RunningCluster:
 
     plan: cluster.ClusterPlan
     supervisor: Supervisor
+    ready_seconds: float = 0.0   # from the first start until every service answered
 
     @property
     def url(self) -> str:
@@ -45,6 +56,10 @@ class RunningCluster:
         """Each service's process (with its children: the log writer's service) by a short name."""
         return {service.name.lower().replace(" ", "_"): service.process.pid for service in self.supervisor.services
                 if service.process is not None}
+
+    def rss(self) -> dict[str, int]:
+        """Each service's resident memory now (children included), by the names of `pids()`."""
+        return {name: rss_bytes(pid) for name, pid in self.pids().items()}
 
 
 def _free(port: int) -> bool:
@@ -68,6 +83,14 @@ def free_port_run(length: int, start: int = 20000, stop: int = 30000) -> int:
     raise RuntimeError(f"no {length} consecutive free ports between {start} and {stop}")
 
 
+def with_sanic_workers(service, workers: int) -> None:
+    """Give a Rasa server (SANIC_WORKERS) or an action server (`--workers`) `workers` Sanic workers."""
+    if service.name.startswith("Rasa server"):
+        service.env["SANIC_WORKERS"] = str(workers)
+    elif service.name.startswith("action server"):
+        service.command = [*service.command, "--workers", str(workers)]
+
+
 def drop_database(database_url: str) -> None:
     """Drop the bench's own PostgreSQL database (its connections ended first)."""
     from settings.database import make_engine
@@ -84,8 +107,8 @@ def drop_database(database_url: str) -> None:
 
 
 @contextmanager
-def start_cluster(model: Path, workdir: Path, rasa_replicas: int = 2,
-                  action_replicas: int = 2) -> Iterator[RunningCluster]:
+def start_cluster(model: Path, workdir: Path, rasa_replicas: int = 2, action_replicas: int = 2,
+                  sanic_workers: int = 1) -> Iterator[RunningCluster]:
     """Start the cluster (no widget page or console) and wait until every service answers."""
     rasa_base = free_port_run(rasa_replicas + 1)
     action_base = free_port_run(action_replicas + 1, start=30000, stop=32000)
@@ -110,12 +133,19 @@ def start_cluster(model: Path, workdir: Path, rasa_replicas: int = 2,
                                             with_extras=False)
         for service in services:
             service.env["RASA_TELEMETRY_ENABLED"] = "false"
-        supervisor = Supervisor(services, say=log)
+            if sanic_workers > 1:
+                with_sanic_workers(service, sanic_workers)
+        # Several models load at once (one per Rasa process or Sanic worker): on a busy 2-core machine
+        # that takes longer than the supervisor's usual wait for one
+        supervisor = Supervisor(services, say=log, ready_timeout=READY_TIMEOUT_SECONDS)
+        started = time.monotonic()
         supervisor.start_all()
         try:
-            log(f"cluster ready: {rasa_replicas} Rasa servers, {action_replicas} action servers behind nginx "
-                f"on port {rasa_base}")
-            yield RunningCluster(plan, supervisor)
+            ready_seconds = time.monotonic() - started
+            log(f"cluster ready after {ready_seconds:.0f} s: {rasa_replicas} Rasa servers, {action_replicas} action "
+                f"servers behind nginx on port {rasa_base}" + (f", {sanic_workers} Sanic workers each"
+                                                               if sanic_workers > 1 else ""))
+            yield RunningCluster(plan, supervisor, ready_seconds)
         finally:
             supervisor.stop()
     finally:

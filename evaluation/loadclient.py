@@ -20,7 +20,8 @@ from typing import Any
 
 import yaml
 
-from evaluation.common import EVALUATION_DIR, percentile
+from evaluation.stats import percentile
+from evaluation.training import EVALUATION_DIR
 
 CONVERSATIONS = EVALUATION_DIR / "conversations.yml"
 

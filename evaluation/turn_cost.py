@@ -2,7 +2,7 @@
 
     python -m evaluation.turn_cost [--url http://127.0.0.1:5005] [--turns 120] [--model PATH]
 
-Without `--url` it starts a bot of its own (`evaluation.common.start_stack`: free ports, its own SQLite
+Without `--url` it starts a bot of its own (`evaluation.processes.start_stack`: free ports, its own SQLite
 database) from the newest model. It plays one conversation of `--turns` messages (a patient asking
 question after question, never entering the referral form, so every turn does the same kind of work)
 and prints the median turn over the first and the last `--window` turns and their ratio: the figure
@@ -19,7 +19,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from evaluation import common
+from evaluation.processes import start_stack
+from evaluation.reports import DEFAULT_REPORTS, reset_dir
+from evaluation.rest_client import post_message_sync
+from evaluation.training import our_model
 
 # Questions a patient may ask again and again in one visit: routing, topics, follow-ups that lean on
 # the slots ("what about for my son?"), thanks. None of them starts the referral form.
@@ -51,7 +54,7 @@ def play(url: str, turns: int = 120, timeout: float = 30.0, sender: str | None =
     latencies = []
     for message in conversation(turns):
         started = time.perf_counter()
-        common.post_message_sync(url, sender, message, timeout=timeout)
+        post_message_sync(url, sender, message, timeout=timeout)
         latencies.append((time.perf_counter() - started) * 1000)
     return latencies
 
@@ -93,8 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.url:
         figures = measure(f"{args.url.rstrip('/')}/webhooks/rest/webhook", args.turns, args.window)
     else:
-        workdir = common.reset_dir(common.DEFAULT_REPORTS / "work" / "turn-cost")
-        with common.start_stack("turn-cost", common.our_model(args.model), workdir) as stack:
+        workdir = reset_dir(DEFAULT_REPORTS / "work" / "turn-cost")
+        with start_stack("turn-cost", our_model(args.model), workdir) as stack:
             figures = measure(stack.url, args.turns, args.window)
     print(describe(figures), flush=True)
     if args.json:

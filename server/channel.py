@@ -2,7 +2,8 @@
 
 Registered in credentials.yml by its class path (`server.channel.StrictRestInput`) instead of the built-in
 `rest:`. Its name is still "rest", so the widget keeps posting to `POST /webhooks/rest/webhook` and the
-health check stays `GET /webhooks/rest/`. CORS is the Rasa server's (`rasa run --cors <origins>`), which
+health check stays `GET /webhooks/rest/`; `GET /webhooks/rest/ready` answers 200 only once a model is
+loaded (503 before, or when it failed to load), for the supervisor's and `make health`'s checks. CORS is the Rasa server's (`rasa run --cors <origins>`), which
 applies to every route of the app, this one included.
 
 What it answers:
@@ -226,12 +227,21 @@ class StrictRestInput(RestInput):
         return collector.messages
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        """The health check and the webhook."""
+        """The health check, the readiness check (a model is loaded) and the webhook."""
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
+
+        @webhook.route("/ready", methods=["GET"])
+        async def ready(request: Request) -> HTTPResponse:
+            # Rasa's root route and `/` above answer as soon as the server listens, also when its
+            # model failed to load; the supervisor and `make health` ask here instead.
+            agent = getattr(request.app.ctx, "agent", None)
+            if agent is not None and agent.is_ready():
+                return response.json({"status": "ready"})
+            return response.json({"status": "no model loaded"}, status=503)
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:

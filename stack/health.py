@@ -1,8 +1,9 @@
 """Is each part of the bot up? `python -m stack health` (and `make health`) prints one line per part and
 exits 1 when any is down; `check_all()` gives the same answer to Python (tests, scripts).
 
-The parts: the action server (`/health`), the Rasa server (its root route, which answers once the
-model is loaded), the widget page, the console's sign-in page, and the database (`select 1`).
+The parts: the action server (`/health`), the Rasa server (the REST channel's `/ready`, which answers
+only while a model is loaded: Rasa's root route answers also when loading it failed), the widget page,
+the console's sign-in page, and the database (`select 1`).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy.engine import make_url
 
 from settings import PROJECT_ROOT, Settings, load_settings
 from settings.database import make_engine
-from stack.processes import http_status
+from stack.processes import http_status, rasa_ready_url
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def check_all(settings: Settings | None = None, timeout: float = 3) -> list[Chec
     host = settings.connect_host
     checks = [
         check_http("action server", f"http://{host}:{settings.action_port}/health", timeout),
-        check_http("Rasa server", f"http://{host}:{settings.rasa_port}/", timeout),
+        check_http("Rasa server", rasa_ready_url(host, settings.rasa_port), timeout),
     ]
     if (PROJECT_ROOT / "web" / "serve.py").exists():
         checks.append(check_http("widget page", f"http://{host}:{settings.web_port}/", timeout))

@@ -124,16 +124,18 @@ class Service:
     # True when `command` writes `log_path` itself (the log writer): one writer per file, so the
     # service's own output is not added to it; the writer's own errors reach the stack's output
     writes_log: bool = False
+    # where the command runs: the checkout, unless a measurement runs another revision's code
+    cwd: Path = PROJECT_ROOT
 
     def start(self) -> "Service":
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         if self.writes_log:
-            self.process = subprocess.Popen(self.command, cwd=PROJECT_ROOT, env=self.env or None,
+            self.process = subprocess.Popen(self.command, cwd=self.cwd, env=self.env or None,
                                             stdin=subprocess.DEVNULL, start_new_session=True)
             return self
         with self.log_path.open("ab") as log:  # the child keeps its own copy of the descriptor
             self.process = subprocess.Popen(
-                self.command, cwd=PROJECT_ROOT, env=self.env or None, stdout=log, stderr=subprocess.STDOUT,
+                self.command, cwd=self.cwd, env=self.env or None, stdout=log, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True,
             )
         return self
@@ -224,6 +226,12 @@ def action_server(settings: Settings, env: dict[str, str], log_dir: Path = LOG_D
         f"http://{settings.connect_host}:{settings.action_port}/health", log_dir / log_name, env)
 
 
+def rasa_ready_url(host: str, port: int) -> str:
+    """The URL that answers 200 only while the Rasa server at `host:port` has a model loaded
+    (server/channel.py's readiness route; credentials.yml registers the channel as "rest")."""
+    return f"http://{host}:{port}/webhooks/rest/ready"
+
+
 def rasa_server(settings: Settings, env: dict[str, str], model: str | Path = "models",
                 log_dir: Path = LOG_DIR, name: str = "Rasa server", endpoints: str = "endpoints.yml") -> Service:
     """The Rasa server with the channels of credentials.yml; CORS allows only the configured site
@@ -236,8 +244,8 @@ def rasa_server(settings: Settings, env: dict[str, str], model: str | Path = "mo
         command += ["--logging-config-file", str(RASA_LOGGING_CONFIG.relative_to(PROJECT_ROOT))]
     return make_service(
         name, command,
-        # Rasa's root route answers once the model is loaded, whatever the channels are called
-        f"http://{settings.connect_host}:{settings.rasa_port}/",
+        # the strict channel's readiness route: Rasa's root route answers even when the model failed to load
+        rasa_ready_url(settings.connect_host, settings.rasa_port),
         log_dir / f"{name.lower().replace(' ', '-')}.log",
         {**env, "SANIC_REQUEST_MAX_SIZE": str(settings.max_request_bytes)})
 

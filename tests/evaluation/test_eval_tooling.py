@@ -350,7 +350,7 @@ def test_measure_training_times_a_forced_training_and_deletes_the_model(tmp_path
         model.write_bytes(b"x" * 1234)
         return common.TrainResult(model=model, seconds=12.34, config=config, forced=force)
 
-    monkeypatch.setattr(common, "train_model", fake_train)
+    monkeypatch.setattr(bench, "train_model", fake_train)
     figures = bench.measure_training(tmp_path / "train", tmp_path / "logs")
     assert calls and calls[0]["force"] is True and calls[0]["config"] == PROJECT_ROOT / "config.yml"
     assert calls[0]["out"].is_relative_to(tmp_path)

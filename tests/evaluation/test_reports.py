@@ -171,3 +171,23 @@ def test_bench_markdown_and_plot(bench_reports):
                                     "| other CPU use |")
     assert_markdown_table(markdown, "| figure | ours |")
     assert_png(bench_reports / "latency.png")
+
+
+def test_bench_smoke_measures_start_up_matcher_and_turn_cost(bench_reports):
+    report = json.loads((bench_reports / "bench.json").read_text())
+    matcher = report["matcher"]
+    assert matcher["before"]["vocabulary"] == "curated" and matcher["after"]["vocabulary"] == "full"
+    assert matcher["before"]["conditions"] < matcher["after"]["conditions"], "the terminology adds conditions"
+    for side in ("before", "after"):
+        assert 0 < matcher[side]["build_cpu_s"] <= matcher[side]["component_startup_cpu_s"]
+        assert 0 < matcher[side]["per_message_cpu_ms"] < 100
+    action = report["action_server_startup"]
+    assert "skipped" not in action, action
+    assert 0 < action["before"]["median_s"] < 120 and 0 < action["after"]["median_s"] < 120
+    growth = report["turn_cost"]["ours"]
+    assert growth["turns"] == 40 and len(growth["latencies_ms"]) == 40 and growth["ratio"] > 0
+    assert "scaling" not in report, "--smoke leaves the cluster out"
+    markdown = (bench_reports / "bench.md").read_text()
+    assert_markdown_table(markdown, "| figure | before | after | after / before | note |")
+    assert_markdown_table(markdown, "| system | turns | median ms, first 20 | median ms, last 20 | last / first |")
+    assert_png(bench_reports / "turn_cost.png")

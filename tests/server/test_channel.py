@@ -224,13 +224,21 @@ def _free_port() -> int:
 
 
 def test_the_blueprint_over_http_with_cors():
-    """The webhook and health routes in a Sanic app configured with Rasa's own CORS set-up."""
+    """The webhook, health and readiness routes in a Sanic app configured with Rasa's own CORS set-up."""
     import aiohttp
     from rasa.server import configure_cors
     from sanic import Sanic
 
     origin = "http://site.example"
     rasa = FakeRasa(replies=["echo"])
+    readiness: list[int] = []
+
+    class ReadyAgent:
+        def __init__(self, ready: bool) -> None:
+            self.ready = ready
+
+        def is_ready(self) -> bool:
+            return self.ready
 
     async def scenario() -> list:
         app = Sanic(f"channel_test_{uuid.uuid4().hex[:8]}")
@@ -258,6 +266,11 @@ def test_the_blueprint_over_http_with_cors():
                                         await reply.json(content_type=None)))
                 async with session.get(url + "/") as reply:
                     results.append((reply.status, None, await reply.json()))
+                # readiness: no agent, an agent whose model failed to load, a loaded one
+                for agent in (None, ReadyAgent(False), ReadyAgent(True)):
+                    app.ctx.agent = agent
+                    async with session.get(url + "/ready") as reply:
+                        readiness.append(reply.status)
         finally:
             await server.close()
         return results
@@ -268,4 +281,6 @@ def test_the_blueprint_over_http_with_cors():
     assert bad_sender[:2] == (400, origin) and bad_sender[2]["error"] == "invalid_sender"
     assert too_large[:2] == (413, origin) and too_large[2]["error"] == "too_large"
     assert health == (200, None, {"status": "ok"})
+    assert readiness == [503, 503, 200], "ready only while a model is loaded"
     assert [m.text for m in rasa.messages] == ["hi"], "only the well-formed request reached Rasa"
+
