@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from evaluation import common, safety
-from languages import LANGUAGES, detect_language, detector
+from languages import LANGUAGES
+from languages.detection import detect_language, detector
 
 # Messages that must never change the conversation's language: references, readings, codes, names,
 # emails, one-word replies.

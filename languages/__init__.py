@@ -1,8 +1,9 @@
 """The languages patients write in, and telling which one a message is written in.
 
-`detect_language(text)` names one of LANGUAGES, or UNDECIDED when the message is too short or too mixed
-to say (a reference number, "CAR-T?", a name, an email): an undecided message never changes the
-conversation's language.
+`languages.detection.detect_language(text)` names one of LANGUAGES, or UNDECIDED when the message is
+too short or too mixed to say (a reference number, "CAR-T?", a name, an email): an undecided message
+never changes the conversation's language. This module holds only the codes, so that the action server
+can read a conversation's language without loading the detector's models.
 """
 from __future__ import annotations
 
@@ -11,7 +12,3 @@ from __future__ import annotations
 LANGUAGES = ("en", "ko", "ru", "zh", "mn", "ar")
 DEFAULT_LANGUAGE = "en"
 UNDECIDED = None
-
-from languages.detection import detect_language, detector  # noqa: E402  (needs the names above)
-
-__all__ = ["LANGUAGES", "DEFAULT_LANGUAGE", "UNDECIDED", "detect_language", "detector"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from languages import LANGUAGES, UNDECIDED, detect_language, detector
+from languages import LANGUAGES, UNDECIDED
+from languages.detection import detect_language, detector
 from languages.cyrillic import settle_cyrillic
 
 # Sentences written for this test, as patients write to the bot (not the evaluation's cases).
