@@ -1,6 +1,6 @@
 """Emergencies in every language patients write in, and how well their language is told.
 
-    python -m evaluation.safety_languages [--model PATH] [--json out.json]
+    python -m evaluation.safety_languages [--model PATH] [--heldout] [--json out.json]
 
 Per language (English: evaluation/emergency_cases.yml; the others: evaluation/emergency_cases_<lang>.yml):
 
@@ -10,6 +10,9 @@ Per language (English: evaluation/emergency_cases.yml; the others: evaluation/em
 - **detection**: the share of the language's cases whose language is detected right (languages.detection),
   and the share of SHORT_OR_MIXED messages left undecided;
 - the detector's start-up (building it, models preloaded) and its mean cost per message.
+
+`--heldout` measures evaluation/emergency_cases_heldout_languages.yml instead: cases written after the
+patterns were frozen and never tuned on (the development sets' misses were corrected in the patterns).
 """
 from __future__ import annotations
 
@@ -30,6 +33,8 @@ SHORT_OR_MIXED = ["CAR-T?", "KCR-2026-00417", "38.5", "Kim Min-jun", "Batbold Do
                   "patient@example.com", "ok", "HSCT", "R-CHOP?", "PET-CT", "www.snuh.org", "SNUH", "yes",
                   "нет", "тийм", "لا", "네", "好", "Dr. Park Ji-sung", "+82 10 1234 5678", "2026-12-24"]
 
+HELDOUT_FILE = common.EVALUATION_DIR / "emergency_cases_heldout_languages.yml"
+
 Classifier = Callable[[list[str]], list[dict[str, Any]]]
 
 
@@ -41,6 +46,21 @@ def cases_file(language: str) -> Path:
 def load_all_cases() -> dict[str, dict[str, list[dict[str, str]]]]:
     """{language: {"red_flags": [...], "near_misses": [...]}} for every language."""
     return {language: safety.load_cases(cases_file(language)) for language in LANGUAGES}
+
+
+def load_heldout_cases(path: Path = HELDOUT_FILE) -> dict[str, dict[str, list[dict[str, str]]]]:
+    """The held-out cases by language, in the shape of `load_all_cases`."""
+    import yaml
+
+    content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    cases: dict[str, dict[str, list[dict[str, str]]]] = {}
+    for group in ("red_flags", "near_misses"):
+        for row in content.get(group) or []:
+            if row.get("language") not in LANGUAGES or not row.get("text") or not row.get("kind"):
+                raise ValueError(f"{path}: {group} entry {row!r} needs a language, a text and a kind")
+            language_cases = cases.setdefault(row["language"], {"red_flags": [], "near_misses": []})
+            language_cases[group].append({"text": str(row["text"]).strip(), "kind": str(row["kind"])})
+    return cases
 
 
 def guard_only(texts: list[str]) -> list[dict[str, Any]]:
@@ -111,16 +131,18 @@ def summary_lines(figures: dict[str, Any]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, help="a trained model: measure its whole NLU, not the patterns alone")
+    parser.add_argument("--heldout", action="store_true", help="the held-out cases, not the development sets")
     parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args(argv)
+    cases = load_heldout_cases() if args.heldout else load_all_cases()
     if args.model:
         from evaluation.entities import parse_messages
 
-        figures = measure(lambda texts: parse_messages(args.model, texts))
-        figures["model"] = str(args.model)
+        figures = measure(lambda texts: parse_messages(args.model, texts), cases)
     else:
-        figures = measure(guard_only)
-        figures["model"] = None
+        figures = measure(guard_only, cases)
+    figures["model"] = str(args.model) if args.model else None
+    figures["cases"] = "held out" if args.heldout else "development"
     print("\n".join(summary_lines(figures)))
     if args.json:
         args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -44,13 +44,20 @@ def test_each_language_has_enough_cases_of_every_kind(cases, language):
     assert len(set(texts)) == len(texts)
 
 
+def test_the_held_out_cases_cover_every_other_language():
+    heldout = safety_languages.load_heldout_cases()
+    assert sorted(heldout) == sorted(OTHER_LANGUAGES)
+    assert all(len(groups["red_flags"]) >= 8 and len(groups["near_misses"]) >= 5 for groups in heldout.values())
+
+
 def test_no_case_is_copied_into_the_patterns_or_their_tests(cases):
     written = " ".join(common.normalise_text(path.read_text(encoding="utf-8")) for path in [
         *LANGUAGE_PATTERNS_DIR.glob("*.yml"),
         PROJECT_ROOT / "tests" / "nlu_components" / "test_safety_guard_languages.py",
         PROJECT_ROOT / "tests" / "languages" / "test_detection.py"])
-    copies = [c["text"] for language in OTHER_LANGUAGES for group in cases[language].values() for c in group
-              if common.normalise_text(c["text"]) in written]
+    heldout = safety_languages.load_heldout_cases()
+    copies = [c["text"] for every in (cases, heldout) for language in OTHER_LANGUAGES
+              for group in every[language].values() for c in group if common.normalise_text(c["text"]) in written]
     assert not copies
 
 
