@@ -9,7 +9,7 @@ Per language (English: evaluation/emergency_cases.yml; the others: evaluation/em
   `--model` by a trained model's whole NLU pipeline (the classifier, then the guard);
 - **detection**: the share of the language's cases whose language is detected right (languages.detection),
   and the share of SHORT_OR_MIXED messages left undecided;
-- the detector's start-up (building it, models preloaded) and its mean cost per message.
+- the detector's start-up (building it, its models loaded) and its mean cost per message.
 
 `--heldout` measures evaluation/emergency_cases_heldout_languages.yml instead: cases written after the
 patterns were frozen and never tuned on (the development sets' misses were corrected in the patterns).
@@ -117,7 +117,7 @@ def summary_lines(figures: dict[str, Any]) -> list[str]:
                      f"{d['right']:>3}/{d['sentences']:<3} ({pct(d['accuracy'])})")
     lines.append(f"short or mixed messages left undecided: "
                  f"{detection['short_or_mixed'] - len(detection['short_or_mixed_decided'])}/{detection['short_or_mixed']}")
-    lines.append(f"detector start-up (models preloaded): {detection['start_up_seconds']:.2f} s; "
+    lines.append(f"detector start-up (models loaded): {detection['start_up_seconds']:.2f} s; "
                  f"per message: {detection['per_message_ms']:.3f} ms")
     for language, e in figures["emergencies"].items():
         lines += [f"  [{language}] MISSED red flag [{m['kind']}]: {m['text']!r} -> {m['intent']}" for m in e["missed"]]
