@@ -17,14 +17,14 @@ _WORD = re.compile(r"[^\W\d_]+")
 # Hangul syllables and Han characters carry a syllable or a word each: fewer of them are needed
 _DENSE_SCRIPT = re.compile(r"[\u3131-\u318e\uac00-\ud7a3\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
-# Decided only on at least this much: two words of eight letters between them in alphabetic scripts
+# Decided only on at least this much: two words of ten letters between them in alphabetic scripts
 # ("мне очень плохо" decides; "нет", "ok thanks", "thank you" do not), or three Hangul or Han characters
 # ("열나요", "发烧了"); chosen with tests/languages/test_detection.py's short and mixed messages.
 MIN_WORDS = 2
 MIN_LETTERS = 10
+MIN_DENSE_CHARACTERS = 3
 # a patient's or a doctor's full name is at most this many capitalised words
 MAX_NAME_WORDS = 4
-MIN_DENSE_CHARACTERS = 3
 
 
 def language_words(text: str) -> list[str]:
