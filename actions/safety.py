@@ -8,6 +8,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import latest_entity, patient_cue, route_on
+from actions.conversation_language import conversation_language, remember_language
 from actions.replies import TOPIC_BUTTONS, send_meta, source_line, topic_button
 from actions.fact_answers import confident_answer
 from actions.routing import asks_where_to_go, route_and_answer
@@ -23,15 +24,18 @@ DEFAULT_OFFERS = ["ask_route", "ask_capabilities", "request_human"]
 
 
 class ActionEmergency(Action):
-    """Follows `utter_emergency` (which sends the person to emergency care before anything else):
-    marks the answer as an emergency for the transcript and the evaluation."""
+    """The emergency answer (emergency care now, 119 first), in the conversation's language, marked as an
+    emergency for the transcript and the evaluation. The answer is the catalog's, not a domain response,
+    so that a patient who writes in Korean is told in Korean."""
 
     def name(self) -> str:
         return "action_emergency"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        language = conversation_language(tracker)
+        dispatcher.utter_message(text=say("emergency.answer", locale=language))
         send_meta(dispatcher, tracker.latest_message.get("intent"), topic="emergency", emergency=True)
-        return []
+        return remember_language(tracker, language)
 
 
 def coordinator_contact_text() -> tuple[str, list[str]]:

@@ -7,6 +7,7 @@ that a language is a catalog and not a code change. `say("route.ask_condition")`
 """
 from __future__ import annotations
 
+import re
 import string
 from functools import lru_cache
 from pathlib import Path
@@ -16,16 +17,38 @@ from babel.messages.pofile import read_po
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 DOMAIN = "bot"
 SOURCE_LOCALE = "en"
+# A translation's header says whether a native speaker has reviewed it; until one has, it is an
+# engineer's (or a machine's) translation, said to patients but flagged as such.
+REVIEWED_HEADER = re.compile(r'^"X-Reviewed-By-Native-Speaker:\s*(\w+)', re.MULTILINE)
 
 
 class UnknownMessage(KeyError):
     """A message id that no catalog holds (a typo in the code, or a catalog entry removed)."""
 
 
+def catalog_path(locale: str) -> Path:
+    return LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def locales() -> list[str]:
+    """Every locale with a catalog, the source first."""
+    return [SOURCE_LOCALE, *sorted(p.parents[1].name for p in LOCALES_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po")
+                                   if p.parents[1].name != SOURCE_LOCALE)]
+
+
+def reviewed_by_native_speaker(locale: str) -> bool:
+    """Whether the catalog of `locale` was reviewed by a native speaker (the source language is)."""
+    if locale == SOURCE_LOCALE:
+        return True
+    path = catalog_path(locale)
+    found = REVIEWED_HEADER.search(path.read_text(encoding="utf-8")) if path.exists() else None
+    return bool(found) and found.group(1).lower() in ("true", "yes")
+
+
 @lru_cache(maxsize=None)
 def catalog(locale: str = SOURCE_LOCALE) -> dict[str, str]:
     """The messages of `locale` by id (empty when the locale has no catalog)."""
-    path = LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    path = catalog_path(locale)
     if not path.exists():
         return {}
     with path.open("rb") as handle:

@@ -10,6 +10,12 @@ shortness of breath?") with nothing acute in it (a temperature reading, "now", "
 bleeding"); suicide and self-harm always escalate. The classifier's own `emergency` guess is kept when
 the message holds any red-flag word and lowered when it holds none (an alarm set for noon) or only a
 non-acute mention: the emergency answer to what is not one erodes trust in the real ones.
+
+Red flags are recognised in every language patients write in: safety_patterns.yml holds the English
+phrases (and the diagnosis requests), safety_patterns/<language>.yml the phrases of each other language,
+each with its own `emergency_context`. Every language's patterns are checked on every message, whatever
+language it was detected in: a mistaken or undecided detection must never cost an emergency, and a
+mixed message ("엄마 chemo 후 열 39도") is caught by either language's phrases.
 """
 from __future__ import annotations
 
@@ -27,8 +33,10 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from nlu_components.not_in_pages_guard import redirect_if_not_in_pages
+from nlu_components.safety_text import normalise
 
 PATTERNS_FILE = Path(__file__).with_name("safety_patterns.yml")
+LANGUAGE_PATTERNS_DIR = Path(__file__).with_name("safety_patterns")
 # Checked in this order: an emergency wins over a diagnosis request.
 GUARDED_INTENTS = ("emergency", "request_diagnosis")
 FALLBACK_INTENT = "nlu_fallback"
@@ -44,6 +52,7 @@ class SafetyPattern:
     pattern: re.Pattern
     requires_any: re.Pattern | None
     always: bool = False  # escalates whatever the context (suicide, self-harm)
+    language: str = "en"
 
     def matches(self, text: str) -> bool:
         return bool(self.pattern.search(text)) and (self.requires_any is None or bool(self.requires_any.search(text)))
@@ -70,36 +79,64 @@ def _document(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
-def load_patterns(path: Path = PATTERNS_FILE) -> list[SafetyPattern]:
-    """Compile the patterns, emergencies first; a broken pattern fails loudly at start-up, not mid-chat."""
-    document = _document(path)
-    patterns = []
-    for intent in GUARDED_INTENTS:
-        for entry in document.get(intent) or []:
-            try:
-                requires = entry.get("requires_any")
-                patterns.append(SafetyPattern(
-                    intent=intent,
-                    id=entry["id"],
-                    pattern=re.compile(entry["pattern"], re.IGNORECASE),
-                    requires_any=re.compile(requires, re.IGNORECASE) if requires else None,
-                    always=bool(entry.get("always")),
-                ))
-            except (KeyError, re.error) as error:
-                raise ValueError(f"{path}: {intent} pattern {entry.get('id', '?')!r} is invalid: {error}") from error
-    return patterns
+def pattern_files() -> list[Path]:
+    """The English file first, then one file per other language."""
+    return [PATTERNS_FILE, *sorted(LANGUAGE_PATTERNS_DIR.glob("*.yml"))]
 
 
-def load_context(path: Path = PATTERNS_FILE) -> EmergencyContext:
-    """Compile `emergency_context`; a missing or broken entry fails loudly at start-up."""
+def _language_of(path: Path) -> str:
+    return "en" if path == PATTERNS_FILE else path.stem
+
+
+def _compile(path: Path, intent: str, entry: dict, requires: str | None) -> SafetyPattern:
+    try:
+        return SafetyPattern(
+            intent=intent,
+            id=entry["id"],
+            pattern=re.compile(entry["pattern"], re.IGNORECASE),
+            requires_any=re.compile(requires, re.IGNORECASE) if requires else None,
+            always=bool(entry.get("always")),
+            language=_language_of(path),
+        )
+    except (KeyError, re.error) as error:
+        raise ValueError(f"{path}: {intent} pattern {entry.get('id', '?')!r} is invalid: {error}") from error
+
+
+def load_patterns(path: Path | None = None) -> list[SafetyPattern]:
+    """Compile the patterns of `path` (default: every language's file), emergencies of every language
+    first; a broken pattern fails loudly at start-up, not mid-chat.
+
+    A pattern's `requires_any` is joined with those of the same id in the other files: a Korean fever
+    during an English "chemo" ("엄마 chemo 후에 열 39도") is a fever during treatment."""
+    documents = [(file, _document(file)) for file in ([path] if path else pattern_files())]
+    requires: dict[tuple[str, str], list[str]] = {}
+    for _, document in documents:
+        for intent in GUARDED_INTENTS:
+            for entry in document.get(intent) or []:
+                if entry.get("requires_any") and "id" in entry:
+                    requires.setdefault((intent, entry["id"]), []).append(entry["requires_any"])
+    joined = {key: "|".join(f"(?:{part})" for part in parts) for key, parts in requires.items()}
+    return [_compile(file, intent, entry, joined.get((intent, entry.get("id"))) if entry.get("requires_any") else None)
+            for intent in GUARDED_INTENTS for file, document in documents for entry in document.get(intent) or []]
+
+
+def _context_sections(path: Path) -> dict[str, str]:
     section = _document(path).get("emergency_context") or {}
-    compiled = {}
     for key in ("resolved", "question", "acute", "vocabulary"):
         try:
-            compiled[key] = re.compile(section[key], re.IGNORECASE)
+            re.compile(section[key], re.IGNORECASE)
         except (KeyError, TypeError, re.error) as error:
             raise ValueError(f"{path}: emergency_context {key!r} is missing or invalid: {error}") from error
-    return EmergencyContext(**compiled)
+    return section
+
+
+def load_context(path: Path | None = None) -> EmergencyContext:
+    """Compile `emergency_context` of `path` (default: every language's, joined, so that a message mixing
+    two languages is judged by both); a missing or broken entry fails loudly at start-up."""
+    sections = [_context_sections(file) for file in ([path] if path else pattern_files())]
+    return EmergencyContext(**{
+        key: re.compile("|".join(f"(?:{section[key]})" for section in sections), re.IGNORECASE)
+        for key in ("resolved", "question", "acute", "vocabulary")})
 
 
 _DEFAULT_CONTEXT: EmergencyContext | None = None
@@ -110,11 +147,6 @@ def default_context() -> EmergencyContext:
     if _DEFAULT_CONTEXT is None:
         _DEFAULT_CONTEXT = load_context()
     return _DEFAULT_CONTEXT
-
-
-def normalise(text: str) -> str:
-    """Phones type ’ for ': the patterns are written with '."""
-    return text.replace("’", "'").replace("‘", "'")
 
 
 def guarded_intent(text: str, patterns: list[SafetyPattern],

@@ -1,0 +1,35 @@
+"""The NLU's language of each message (nlu_components/language_detector.py): in the parse result, None
+when undecided or a button payload, and never a change of intent."""
+from __future__ import annotations
+
+from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from nlu_components.language_detector import LANGUAGE_KEY, LanguageDetector
+
+
+def parsed(text: str, entities: list[dict] | None = None) -> Message:
+    message = Message(data={TEXT: text, ENTITIES: entities or []})
+    message.set(INTENT, {"name": "greet", "confidence": 0.9})
+    [message] = LanguageDetector().process([message])
+    return message
+
+
+def test_each_message_gets_its_language_in_the_parse_result():
+    message = parsed("Здравствуйте, у мамы лимфома, куда обратиться?")
+    assert message.get(LANGUAGE_KEY) == "ru"
+    assert message.as_dict(only_output_properties=True)[LANGUAGE_KEY] == "ru"
+    assert message.get(INTENT)["name"] == "greet"
+
+
+def test_undecided_messages_and_button_payloads_get_none():
+    assert parsed("KCR-2026-00417").get(LANGUAGE_KEY) is None
+    assert parsed('/inform_patient{"relation": "mother"}').get(LANGUAGE_KEY) is None
+
+
+def test_diets_english_trained_guesses_are_dropped_from_other_languages_and_the_matchers_kept():
+    diet = {"entity": "hospital", "value": "إنه يريد", "extractor": "DIETClassifier"}
+    matcher = {"entity": "service", "value": "car-t", "extractor": "KnowledgeTermExtractor"}
+    assert parsed("أخي يقول إنه يريد علاج CAR-T", [diet, matcher]).get(ENTITIES) == [matcher]
+    english = parsed("my brother wants CAR-T at Samsung", [diet, matcher])
+    assert english.get(ENTITIES) == [diet, matcher]
