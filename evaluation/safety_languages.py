@@ -128,6 +128,37 @@ def summary_lines(figures: dict[str, Any]) -> list[str]:
     return lines
 
 
+def run_in_subprocess(model: Path, out_dir: Path) -> dict[str, Any]:
+    """For `make eval`: the development and the held-out cases through `model`'s whole NLU, each in a
+    child process (as evaluation/safety.py runs); {"error": ...} in place of a set that failed."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    measured: dict[str, Any] = {}
+    for name, extra in (("development", []), ("held_out", ["--heldout"])):
+        target = out_dir / f"safety_languages_{name}.json"
+        target.unlink(missing_ok=True)
+        try:
+            common.run_logged([common.PYTHON, "-m", "evaluation.safety_languages", "--model", str(model),
+                               "--json", str(target), *extra], out_dir / f"safety_languages_{name}.log")
+            measured[name] = json.loads(target.read_text(encoding="utf-8"))
+        except Exception as error:  # noqa: BLE001 - a failed measurement is reported, never loses the report
+            measured[name] = {"error": f"{type(error).__name__}: {error} (see {out_dir})"}
+    return measured
+
+
+def render_markdown(measured: dict[str, Any] | None) -> list[str]:
+    """The report's section: per language, for each case set, the summary lines of `summary_lines`."""
+    if not measured:
+        return []
+    lines = ["## Emergencies in every language (`python -m evaluation.safety_languages --model ...`)", "",
+             "Red flags recognised and near misses escalated per language by the whole NLU, and the language "
+             "of each message as detected; the held-out cases were written after the patterns were frozen.", ""]
+    for name, figures in measured.items():
+        lines += [f"{name.replace('_', '-')} cases:", ""]
+        lines += ["    " + line for line in (summary_lines(figures) if "error" not in figures else [figures["error"]])]
+        lines.append("")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, help="a trained model: measure its whole NLU, not the patterns alone")
