@@ -75,12 +75,16 @@ def find_cancer_of(matcher: base.TermMatcher, kept: list, words: list[str], text
         covering = [m for m in named if m.kind == base.CONDITION and m.end == base._end_of(kept[index])
                     and m.start <= kept[index].idx]
         widen = all(matcher.names_a_generic_kind(m.id) for m in covering)
+        if not widen and head in CANCER_HEADS:
+            continue  # "the ovarian cancer of my wife reached the liver": the named cancer says its organ
         label, organ_end = None, None
         for organ_start in range(index + 2, min(index + 2 + ORGAN_WINDOW, len(words))):
             if any(ch in _CLAUSE_BREAK for ch in text[base._end_of(kept[organ_start - 1]):kept[organ_start].idx]):
                 break  # "melanoma in 2019, my liver ...": the organ belongs to another clause
             if words[organ_start] in ORGAN_DETERMINERS:
                 continue
+            if words[organ_start] in matcher.relation_words:
+                break  # "cancer of my wife ...": a person, not an organ, follows
             for length in (4, 3, 2, 1):
                 organ = words[organ_start:organ_start + length]
                 if len(organ) < length or any(w in matcher.relation_words for w in organ):
