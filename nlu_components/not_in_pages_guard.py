@@ -12,6 +12,7 @@ this component, so a red flag or a personal prognosis still wins.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -32,9 +33,14 @@ QUESTION_INTENTS = frozenset({
     "ask_follow_up", "ask_contact", "ask_about_hospital", "ask_figures", "ask_availability", "inform_patient",
     "request_diagnosis", "ask_capabilities", NOT_IN_PAGES,
     # "if I email the slides, how many days until the second opinion?": asked while offering records; the
-    # answer's coordinator button still starts the inquiry
+    # answer's coordinator button still starts the inquiry. Only when it is asked (ASKED), so "I want to
+    # send an inquiry about the cost of treatment" stays a referral request.
     "request_referral",
 })
+# Intents redirected only when the message is worded as a question.
+ONLY_WHEN_ASKED = frozenset({"request_referral"})
+ASKED = re.compile(r"\?|^\s*(?:how|what|when|which|is|are|does|do|can|will|would)\b"
+                   r"|[,;:]\s*(?:how|what|when|which)\b", re.IGNORECASE)
 # Redirected only when the message is about care at all: the fallback, and what the classifier declines as
 # out of domain ("what are the opening hours of the international clinic?" is, "how much is my cable bill?"
 # and "do I need a visa for Russia?" stay declined). Never redirected: a request for a person (the
@@ -67,6 +73,8 @@ def redirect_if_not_in_pages(message: Message) -> None:
     if text.startswith("/") or intent not in QUESTION_INTENTS | UNSURE_INTENTS:
         return
     if kind_not_in_pages(text) is None or (intent in UNSURE_INTENTS and not about_care(text)):
+        return
+    if intent in ONLY_WHEN_ASKED and not ASKED.search(text):
         return
     ranking = [entry for entry in message.get(INTENT_RANKING_KEY) or [] if entry.get("name") != NOT_IN_PAGES]
     redirected = {"name": NOT_IN_PAGES, "confidence": REDIRECTED_CONFIDENCE}

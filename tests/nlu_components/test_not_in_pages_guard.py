@@ -29,6 +29,8 @@ def guarded(text: str, intent: str) -> str:
     ("waiting time for a biopsy at the skin center", "nlu_fallback"),
     # declined as out of domain, yet about care: "the pages don't say", not "outside what I can help with"
     ("is the international clinic open on sundays?", "out_of_scope"),
+    # asked while offering records: the question is answered, its coordinator button starts the inquiry
+    ("if I email the slides, how many days until the second opinion?", "request_referral"),
     ("can we pay the hospital deposit with a credit card?", "out_of_scope"),
 ])
 def test_a_question_read_as_a_topic_becomes_ask_not_in_pages(text, intent):
