@@ -8,7 +8,6 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import latest_entity, patient_cue, route_on
-from actions.conversation_language import conversation_language, remember_language
 from actions.replies import TOPIC_BUTTONS, send_meta, source_line, topic_button
 from actions.fact_answers import confident_answer
 from actions.routing import asks_where_to_go, route_and_answer
@@ -32,10 +31,9 @@ class ActionEmergency(Action):
         return "action_emergency"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        language = conversation_language(tracker)
-        dispatcher.utter_message(text=say("emergency.answer", locale=language))
+        dispatcher.utter_message(text=say("emergency.answer"))
         send_meta(dispatcher, tracker.latest_message.get("intent"), topic="emergency", emergency=True)
-        return remember_language(tracker, language)
+        return []
 
 
 def coordinator_contact_text() -> tuple[str, list[str]]:

@@ -27,13 +27,15 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from rasa_sdk import Tracker, utils
+from rasa_sdk import Tracker
 from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 from rasa_sdk.interfaces import ActionExecutionRejection
 from sanic import Sanic, response
 from sanic.exceptions import PayloadTooLarge, SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from actions.conversation_language import run_in_conversation_language
 
 TOKEN_HEADER = "X-Action-Token"
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
@@ -151,7 +153,7 @@ def create_app(token: str, action_package: str = "actions", max_body_bytes: int 
             return error_body(400, "malformed action call: the tracker cannot be read")
         dispatcher = CollectingDispatcher()
         try:
-            events = await utils.call_potential_coroutine(action(dispatcher, tracker, call.get("domain") or {}))
+            events = await run_in_conversation_language(action, dispatcher, tracker, call.get("domain") or {})
             result = {"events": executor.validate_events(events or [], action_name),
                       "responses": dispatcher.messages}
             body = json.dumps(result)

@@ -7,8 +7,17 @@ can read a conversation's language without loading the detector's models.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 # ISO 639-1 codes, the locale names of the message catalog (messages/locales/<code>); Mongolian is
 # written in Cyrillic, Chinese in simplified characters.
 LANGUAGES = ("en", "ko", "ru", "zh", "mn", "ar")
 DEFAULT_LANGUAGE = "en"
 UNDECIDED = None
+
+
+def first_named(clues: Iterable[object]) -> str:
+    """The conversation's language from its clues, newest first (the widget's choice or the detected
+    language of each user message, the `language` slot): the first that names a language, else English.
+    An undecided message gives None as its clue and so keeps the language before it."""
+    return next((clue for clue in clues if clue in LANGUAGES), DEFAULT_LANGUAGE)

@@ -4,11 +4,18 @@ One gettext catalog per language (`locales/<locale>/LC_MESSAGES/bot.po`, read wi
 source: the code passes a message id and its parameters, and the words are made here, at the edge, so
 that a language is a catalog and not a code change. `say("route.ask_condition")`; a parameter is written
 `{name}` in the catalog and passed by name: `say("answer.none_at", place="SNUH")`.
+
+The language is the one being spoken (`with speaking("ko"): ...`, set once per action call by the action
+server from the conversation) unless a call names its own; English outside any conversation (the
+coordinators' console, the command line).
 """
 from __future__ import annotations
 
 import re
 import string
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,6 +27,26 @@ SOURCE_LOCALE = "en"
 # A translation's header says whether a native speaker has reviewed it; until one has, it is an
 # engineer's (or a machine's) translation, said to patients but flagged as such.
 REVIEWED_HEADER = re.compile(r'^"X-Reviewed-By-Native-Speaker:\s*(\w+)', re.MULTILINE)
+
+
+# The language of the conversation being answered; a context variable, so concurrent requests of one
+# process each keep their own.
+_SPEAKING: ContextVar[str] = ContextVar("speaking", default=SOURCE_LOCALE)
+
+
+@contextmanager
+def speaking(locale: str) -> Iterator[None]:
+    """Say every message in `locale` within this block (unless a call names another)."""
+    token = _SPEAKING.set(locale or SOURCE_LOCALE)
+    try:
+        yield
+    finally:
+        _SPEAKING.reset(token)
+
+
+def spoken_locale() -> str:
+    """The language being spoken (English outside any `speaking` block)."""
+    return _SPEAKING.get()
 
 
 class UnknownMessage(KeyError):
@@ -56,9 +83,10 @@ def catalog(locale: str = SOURCE_LOCALE) -> dict[str, str]:
     return {str(message.id): str(message.string) for message in entries if message.id and message.string}
 
 
-def say(message_id: str, locale: str = SOURCE_LOCALE, **params: object) -> str:
-    """The text of `message_id` in `locale` (English where that catalog lacks it), with `params` filled in."""
-    text = catalog(locale).get(message_id) or catalog(SOURCE_LOCALE).get(message_id)
+def say(message_id: str, locale: str | None = None, **params: object) -> str:
+    """The text of `message_id` in `locale` (default: the language being spoken; English where that
+    catalog lacks it), with `params` filled in."""
+    text = catalog(locale or _SPEAKING.get()).get(message_id) or catalog(SOURCE_LOCALE).get(message_id)
     if text is None:
         raise UnknownMessage(message_id)
     return text.format(**params) if params else text
@@ -70,6 +98,6 @@ def placeholders(message_id: str, locale: str = SOURCE_LOCALE) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
-def say_error(error: object, locale: str = SOURCE_LOCALE) -> str:
+def say_error(error: object, locale: str | None = None) -> str:
     """The words of an error that names its sentences by id (`referrals.ReferralError.sentences()`)."""
     return " ".join(say(message_id, locale, **params) for message_id, params in error.sentences())

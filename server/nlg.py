@@ -12,20 +12,23 @@ button's `title` are message ids (`text: utter_greet`, `title: utter_greet.butto
 generator is Rasa's own templated one, in the Rasa server's process (no HTTP call to an NLG server per
 utterance), with the ids replaced by the catalog's sentences.
 
-The language is the catalog's source language until the conversation carries one (a `locale` slot).
+The language is the conversation's (`conversation_locale`), English until a message names one.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+from languages import first_named
 from messages import SOURCE_LOCALE, say
 
-LOCALE_SLOT = "locale"
+LANGUAGE_SLOT = "language"
 
 
 class CatalogNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
@@ -44,10 +47,21 @@ class CatalogNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
 
 
 def conversation_locale(tracker: DialogueStateTracker) -> str:
-    """The language the conversation is held in (the source language when none was chosen)."""
-    slot = tracker.slots.get(LOCALE_SLOT)
-    value = slot.value if slot is not None else None
-    return value if isinstance(value, str) and value else SOURCE_LOCALE
+    """The language the conversation is held in, by the action server's rule
+    (actions/conversation_language.py): the latest user message that names one (the widget's choice,
+    else the detected language), else the `language` slot, else English."""
+    return first_named(_clues(tracker))
+
+
+def _clues(tracker: DialogueStateTracker) -> Iterator[object]:
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            yield (event.metadata or {}).get(LANGUAGE_SLOT)
+            yield (event.parse_data or {}).get(LANGUAGE_SLOT)
+        elif isinstance(event, SlotSet) and event.key == LANGUAGE_SLOT:
+            yield event.value
+    slot = tracker.slots.get(LANGUAGE_SLOT)
+    yield slot.value if slot is not None else None
 
 
 def in_words(response: dict[str, Any], locale: str = SOURCE_LOCALE) -> dict[str, Any]:

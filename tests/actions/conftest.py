@@ -7,6 +7,7 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.conversation_language import run_in_conversation_language
 from knowledge.loader import build
 
 ALL_SLOTS = ("condition", "service", "hospital", "patient_age", "age_group", "relation", "last_topic",
@@ -53,8 +54,9 @@ class Reply:
 
 
 async def run_action(action, tracker: Tracker) -> tuple[Reply, dict[str, Any]]:
-    """Run `action` and return what it said and the slots it set."""
+    """Run `action` as the action server does (in the conversation's language) and return what it said and
+    the slots it set."""
     dispatcher = CollectingDispatcher()
-    events = await action.run(dispatcher, tracker, {})
+    events = await run_in_conversation_language(action.run, dispatcher, tracker, {})
     slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
     return Reply(dispatcher), slots

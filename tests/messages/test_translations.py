@@ -1,5 +1,6 @@
-"""The translated catalogs (messages/locales/<locale>): the emergency answer in every patient language,
-119 first; every other message falls back to English; each carries its native-speaker review flag."""
+"""The translated catalogs (messages/locales/<locale>): every sentence in every patient language, the
+emergency answer with 119 first; a message a catalog lacks falls back to English; each catalog carries
+its native-speaker review flag."""
 from __future__ import annotations
 
 import re
@@ -35,10 +36,23 @@ def test_a_translation_holds_only_ids_of_the_source_with_the_same_parameters(loc
 
 
 @pytest.mark.parametrize("locale", TRANSLATED)
-def test_untranslated_messages_fall_back_to_english(locale):
-    assert "answer.none" not in catalog(locale)
-    assert say("answer.none", locale=locale) == say("answer.none")
-    assert say("answer.as_of", locale=locale, date="2026-12-01") == "(as of 2026-12-01)"
+def test_every_sentence_of_the_source_is_translated(locale):
+    """A message added in English is added in every patient language too (issue #15)."""
+    translated = catalog(locale)
+    assert sorted(set(catalog()) - set(translated)) == []
+    # the translation is not the English left in place (formats made only of parameters may be)
+    same = [message_id for message_id, text in translated.items()
+            if text == catalog()[message_id] and re.search(r"[A-Za-z]{4}", re.sub(r"\{\w+\}", "", text))]
+    assert same == []
+
+
+@pytest.mark.parametrize("locale", TRANSLATED)
+def test_a_message_missing_from_a_catalog_falls_back_to_english(locale, monkeypatch):
+    import messages
+    real = messages.catalog
+    monkeypatch.setattr(messages, "catalog", lambda wanted=SOURCE_LOCALE: real() if wanted == SOURCE_LOCALE else {})
+    assert messages.say("answer.none", locale=locale) == real()["answer.none"]
+    assert messages.say("answer.as_of", locale=locale, date="2026-12-01") == "(as of 2026-12-01)"
 
 
 @pytest.mark.parametrize("locale", TRANSLATED)

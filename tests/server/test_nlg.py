@@ -9,6 +9,7 @@ import pytest
 from rasa.core.nlg import NaturalLanguageGenerator
 from rasa.core.utils import AvailableEndpoints
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from messages import say
@@ -55,3 +56,29 @@ def test_the_words_are_the_ones_the_domain_had():
 
 def test_an_unknown_response_is_none_as_in_rasa(domain):
     assert generate(CatalogNaturalLanguageGenerator(domain=domain), domain, "utter_no_such_thing") is None
+
+
+def said_after(nlg: NaturalLanguageGenerator, domain: Domain, events: list) -> str:
+    tracker = DialogueStateTracker.from_events("someone", events, slots=domain.slots)
+    return asyncio.run(nlg.generate("utter_anything_else", tracker, "rest"))["text"]
+
+
+def user(text: str, language: str | None, metadata: dict | None = None) -> UserUttered:
+    return UserUttered(text, {"name": "greet", "confidence": 1.0}, [],
+                       {"text": text, "intent": {"name": "greet", "confidence": 1.0}, "entities": [],
+                        "language": language}, metadata=metadata)
+
+
+def test_a_response_is_said_in_the_language_of_the_conversation(domain):
+    nlg = CatalogNaturalLanguageGenerator(domain=domain)
+    assert said_after(nlg, domain, [user("Здравствуйте", "ru")]) == say("utter_anything_else", "ru")
+    assert say("utter_anything_else", "ru") != say("utter_anything_else")
+    # an undecided message ("CAR-T?") keeps the language before it
+    assert said_after(nlg, domain, [user("안녕하세요", "ko"), user("CAR-T?", None)]) == \
+        say("utter_anything_else", "ko")
+    # the widget's choice wins over what was detected
+    assert said_after(nlg, domain, [user("hello", "en", {"language": "ar"})]) == say("utter_anything_else", "ar")
+    # the slot, when the messages that named it were compacted away
+    assert said_after(nlg, domain, [SlotSet("language", "mn"), user("38.9", None)]) == \
+        say("utter_anything_else", "mn")
+    assert said_after(nlg, domain, []) == say("utter_anything_else")
