@@ -22,7 +22,10 @@ ORGAN_ADJECTIVES = {
     "placenta": "placental", "stomach": "gastric", "eye": "ocular", "kidney": "renal", "liver": "hepatic",
     "lung": "pulmonary", "skin": "cutaneous", "testis": "testicular", "pancreas": "pancreatic",
     "bladder": "bladder", "breast": "breast", "bone": "bone", "brain": "brain", "colon": "colon",
+    "urethra": "urethral", "penis": "penile", "prostate": "prostatic", "anus": "anal", "rectum": "rectal",
 }
+# ... and back: "urethral cancer" where the terminology says "urethra cancer".
+ADJECTIVE_ORGANS = {adjective: organ for organ, adjective in reversed(ORGAN_ADJECTIVES.items()) if adjective != organ}
 # Organs patients name in lay words: the words as the matcher normalises them -> the organ's name.
 LAY_ORGANS = {
     ("neck", "of", "the", "womb"): ["cervix"], ("neck", "of", "womb"): ["cervix"],
@@ -105,8 +108,9 @@ def find_cancer_of(matcher: base.TermMatcher, kept: list, words: list[str], text
 
 def find_head_variants(matcher: base.TermMatcher, kept: list, words: list[str], text: str) -> list[base.TermMatch]:
     """"salivary gland cancer" where the terminology says "salivary gland carcinoma", "vaginal
-    carcinoma" where it says "vaginal cancer", "uterine adenosarcoma" (a uterine cancer): the same words
-    before another of cancer, carcinoma, tumor, when the words as written name nothing; never for a
+    carcinoma" where it says "vaginal cancer", "uterine adenosarcoma" (a uterine cancer), "urethral
+    cancer" where it says "urethra cancer": the same words (or the organ for its adjective) before the
+    same or another of cancer, carcinoma, tumor, when the words as written name nothing; never for a
     blood cancer ("breast lymphoma" is a lymphoma)."""
     found = []
     for index, head in enumerate(words):
@@ -119,8 +123,11 @@ def find_head_variants(matcher: base.TermMatcher, kept: list, words: list[str], 
             prefix = words[start:index]
             if matcher.condition_named(prefix + [head]):
                 break  # written as a name already: the phrase matcher has it
-            label = next(filter(None, (matcher.condition_named(prefix + [other])
-                                       for other in ("cancer", "carcinoma", "tumor") if other != head)), None)
+            organ = ADJECTIVE_ORGANS.get(prefix[-1])
+            prefixes = [prefix] + ([prefix[:-1] + [matcher.normalise_word(organ) or organ]] if organ else [])
+            label = next(filter(None, (matcher.condition_named(form + [other]) for form in prefixes
+                                       for other in (head, "cancer", "carcinoma", "tumor")
+                                       if (form, other) != (prefix, head))), None)
             if label:
                 end_char = base._end_of(kept[index])
                 found.append(base.TermMatch(base.CONDITION, label.id, label.name, text[kept[start].idx:end_char],

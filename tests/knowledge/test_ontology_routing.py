@@ -129,6 +129,8 @@ def test_tumours_of_the_gonads_are_routed_by_the_patients_sex(session, text, uni
     ("my father, 73, has Waldenström macroglobulinaemia", {HEM}),  # accents and British spelling
     ("58 years, adenoid basal cell carcinoma", {SKIN}),           # an age written before anything else
     ("our son is 18 months and has retinoblastoma", {PED}),
+    ("my husband, 67, has urethral cancer", {ONC}),               # the adjective for the name's organ
+    ("my uncle is 59 and has anal carcinoma", {ONC}),
 ])
 def test_kinds_said_with_their_organ_and_ages_written_tersely(session, text, units):
     assert {r.unit.id for r in route_patient(session, text).routes} == units
