@@ -117,6 +117,9 @@ class Service:
     parent: str | None
     terms: tuple[Term, ...]
     where: str
+    # The patient's condition decides which unit gives it (chemotherapy, surgery, trials): the service
+    # alone routes nowhere, the bot asks for the condition.
+    condition_decides: bool = False
 
 
 @dataclass(frozen=True)
@@ -402,6 +405,13 @@ class _Entry:
             self.fail(f"field {key!r} must be a lower-case id (letters, digits, underscores), got {value!r}")
         return value
 
+    def flag(self, key: str) -> bool:
+        """A yes/no field, false when absent."""
+        value = self.data.get(key, False)
+        if not isinstance(value, bool):
+            self.fail(f"'{key}' must be true or false")
+        return value
+
     def number(self, key: str) -> float | None:
         value = self.data.get(key)
         if value is None:
@@ -593,10 +603,11 @@ def _load_vocabulary(catalog: Catalog, vocabulary_dir: Path) -> None:
     data = _read_yaml(path)
     _check_top_level(data, path, {"services"})
     for raw, where in _entries(data, "services", path):
-        e = _Entry(raw, where, {"id", "name", "parent", "description", "aliases", "misspellings"})
+        e = _Entry(raw, where, {"id", "name", "parent", "description", "aliases", "misspellings",
+                                "condition_decides"})
         name = e.text("name")
         service = Service(e.ident(), name, e.text("description"), e.ident("parent", False),
-                          e.terms(name, "aliases", "misspellings"), where)
+                          e.terms(name, "aliases", "misspellings"), where, e.flag("condition_decides"))
         _add_unique(catalog.services, service, "service")
 
     path = vocabulary_dir / "out_of_scope.yml"

@@ -102,7 +102,8 @@ def catalog_rows(catalog: Catalog) -> dict[str, list[dict[str, Any]]]:
     service_position = {service_id: index for index, service_id in enumerate(catalog.services)}
     for service in _by_depth(catalog.services.values(), lambda s: s.parent, catalog.services):
         rows["kb_services"].append({"id": service.id, "position": service_position[service.id], "name": service.name,
-                                    "description": service.description, "parent_id": service.parent})
+                                    "description": service.description, "parent_id": service.parent,
+                                    "condition_decides": service.condition_decides})
         rows["kb_service_aliases"].extend(
             {"service_id": service.id, "alias": t.text, "kind": t.kind, "case_sensitive": t.case_sensitive}
             for t in service.terms if t.kind != "name"

@@ -127,6 +127,7 @@ class ServiceRow(Base):
     name = Column(String(200), nullable=False)
     description = Column(Text, nullable=False)
     parent_id = Column(_ID, ForeignKey("kb_services.id"), nullable=True)
+    condition_decides = Column(Boolean, nullable=False, default=False)
 
 
 class ServiceAliasRow(Base):

@@ -266,6 +266,11 @@ def _condition_explanation(condition: ConditionRef, age_group: str | None, route
 
 
 def _route_by_service(snapshot: StoreSnapshot, service: ServiceRef, age_group: str | None, common: dict) -> RoutingResult:
+    if snapshot.service_rows[service.id].condition_decides:
+        # "need eye surgery", "chemo for my dad": the units the pages name for it each treat other cancers
+        return RoutingResult(None, age_group, needs_age_group=False, routes=(), in_scope=True, out_of_scope=None,
+                             explanation=(sentence("route.why.service_needs_condition", service=service.name),),
+                             **common)
     offerings = snapshot.offerings(service_ids=snapshot.service_descendants(service.id))
 
     def routes_for(group: str) -> list[Route]:
