@@ -3,8 +3,9 @@
     python web/serve.py --port 8080 [--host $BIND_HOST] [--bot-url http://127.0.0.1:5005]
 
 Pages (`site/*.html`) are rendered with the bot's address (default: the Rasa server of the project's
-settings, so test ports work) and sent with a strict Content-Security-Policy: scripts and styles only from
-this server, network requests only to the bot. The widget's files (`widget/`, including the deep-chat
+settings, so test ports work) and the chat's language chosen with `?lang=<code>` (the widget's `data-lang`;
+empty without one, so that the bot detects the patient's language), and sent with a strict
+Content-Security-Policy: scripts and styles only from this server, network requests only to the bot. The widget's files (`widget/`, including the deep-chat
 bundle that `scripts/web_deps.sh` copies into `widget/vendor/`) may be loaded by other sites that embed the
 widget, so they are sent with `Access-Control-Allow-Origin: *` (public files, no credentials).
 """
@@ -18,13 +19,16 @@ import sys
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 WEB_ROOT = Path(__file__).resolve().parent
 PROJECT_ROOT = WEB_ROOT.parent
 SITE_DIR = WEB_ROOT / "site"
 WIDGET_DIR = WEB_ROOT / "widget"
 VENDOR_BUNDLE = WIDGET_DIR / "vendor" / "deep-chat.js"
+
+# the languages of the widget and the bot (languages/__init__.py: LANGUAGES), for `?lang=` on a page
+CHAT_LANGUAGES = ("en", "ko", "ru", "zh", "mn", "ar")
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -107,6 +111,24 @@ def content_security_policy(bot_url: str) -> str:
     ])
 
 
+def chat_language(query: str) -> str:
+    """The chat language a page was asked for (`?lang=ko`), or "" for none or one the widget does not
+    speak."""
+    wanted = (parse_qs(query).get("lang") or [""])[0].strip().lower()
+    return wanted if wanted in CHAT_LANGUAGES else ""
+
+
+def render_page(body: bytes, bot_url: str, max_message_chars: int, language: str) -> bytes:
+    """A page with its placeholders filled in: the bot's address, the message limit, the chat language
+    (`{{LANG}}`, the widget's data-lang), and the page's language link for it marked as the current one
+    (`data-chat-lang="<code>"`, "" for automatic)."""
+    body = body.replace(b"{{BOT_URL}}", html.escape(bot_url, quote=True).encode())
+    body = body.replace(b"{{MAX_MESSAGE_CHARS}}", str(max_message_chars).encode())
+    body = body.replace(b"{{LANG}}", language.encode())
+    current = f'data-chat-lang="{language}"'.encode()
+    return body.replace(current, current + b' aria-current="true"', 1)
+
+
 def resolve(path: str) -> tuple[Path, bool] | None:
     """The file for a URL path and whether it is a widget file; None where nothing may be served."""
     path = unquote(path)
@@ -137,7 +159,8 @@ class Handler(BaseHTTPRequestHandler):
         self.respond(send_body=False)
 
     def respond(self, send_body: bool) -> None:
-        found = resolve(urlsplit(self.path).path)
+        url = urlsplit(self.path)
+        found = resolve(url.path)
         if found is None:
             self.send_plain(HTTPStatus.NOT_FOUND, "Not found\n", send_body)
             return
@@ -145,8 +168,7 @@ class Handler(BaseHTTPRequestHandler):
         body = file.read_bytes()
         is_page = file.suffix == ".html"
         if is_page:
-            body = body.replace(b"{{BOT_URL}}", html.escape(self.bot_url, quote=True).encode())
-            body = body.replace(b"{{MAX_MESSAGE_CHARS}}", str(self.max_message_chars).encode())
+            body = render_page(body, self.bot_url, self.max_message_chars, chat_language(url.query))
         etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
         headers = {**COMMON_HEADERS, "Content-Type": CONTENT_TYPES[file.suffix], "Cache-Control": "no-cache",
                    "ETag": etag}

@@ -73,9 +73,14 @@ def site(chromium, running_bot, skip_or_fail, tmp_path_factory) -> Iterator[Site
 
 # Module scope: Playwright's sync API keeps an event loop running in the main thread while it is open,
 # and later test modules call asyncio.run().
+# As long as the widget waits for the bot (REQUEST_TIMEOUT_MS in widget.js): the first answer of a fresh
+# bot on a busy machine can take over 15 s.
+WAIT_MS = 30_000
+
+
 @pytest.fixture(scope="module")
 def browser(chromium):
-    expect.set_options(timeout=15_000)
+    expect.set_options(timeout=WAIT_MS)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
         try:
@@ -95,7 +100,7 @@ def make_page(browser, site):
         context = browser.new_context(viewport=viewport or DESKTOP, locale="en-US")
         contexts.append(context)
         page = context.new_page()
-        page.set_default_timeout(15_000)
+        page.set_default_timeout(WAIT_MS)
         if watch:
             page.on("pageerror", lambda error: problems.append(f"uncaught error: {error}"))
             page.on("console", lambda message: problems.append(f"console: {message.text}")

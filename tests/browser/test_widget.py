@@ -518,7 +518,7 @@ def test_one_script_tag_embeds_the_widget_in_korean(make_page, site, other_site)
     expect(page.get_by_role("textbox", name="질문을 입력하세요")).to_be_visible()
     expect(page.get_by_role("button", name="보내기")).to_be_visible()
     body, replies = ask(page, "hello")
-    assert body["metadata"] == {"lang": "ko"}
+    assert body["metadata"] == {"language": "ko"}, "the embed's data-lang is sent as the chosen language"
     expect(page.locator(USER_BUBBLES)).to_have_text(["hello"])
     screenshot(page, "desktop-embed-korean")
 

@@ -44,6 +44,28 @@ LIVE_TEXT = """() => {
 }"""
 
 
+# the widget's state in its language: the panel's lang/dir and computed direction, deep-chat's, the first
+# bubble's bidi rule, the language menu and its options, the fonts asked for
+WIDGET_LANGUAGE_STATE = """() => {
+  const root = document.getElementById('carebot-widget').shadowRoot;
+  const panel = root.querySelector('[role=dialog]');
+  const chat = root.querySelector('deep-chat');
+  const messages = chat && chat.shadowRoot && chat.shadowRoot.getElementById('messages');
+  const bubble = chat && chat.shadowRoot && chat.shadowRoot.querySelector('.ai-message-text');
+  const menu = root.querySelector('select');
+  return {
+    lang: panel.getAttribute('lang'), dir: panel.getAttribute('dir'), direction: getComputedStyle(panel).direction,
+    hostLang: document.getElementById('carebot-widget').getAttribute('lang'),
+    launcherLang: root.querySelector('.cw-launcher').getAttribute('lang'),
+    messagesDirection: messages ? getComputedStyle(messages).direction : null,
+    bubbleBidi: bubble ? getComputedStyle(bubble).unicodeBidi : null,
+    panelFont: getComputedStyle(panel).fontFamily, chatFont: chat ? getComputedStyle(chat).fontFamily : null,
+    menu: menu.value,
+    options: [...menu.options].map((o) => ({value: o.value, text: o.textContent, lang: o.lang})),
+  };
+}"""
+
+
 @dataclass
 class Site:
     """The patients' page served by web/serve.py, and the bot it points at."""
