@@ -94,3 +94,18 @@ def test_a_word_is_annotated_with_one_value_only(code):
                 written = message.get(TEXT)[entity["start"]:entity["end"]]
                 values.setdefault(written, set()).add(entity["value"])
     assert {word: found for word, found in values.items() if len(found) > 1} == {}
+
+
+@pytest.mark.parametrize("code", WRITTEN)
+def test_the_safety_guard_agrees_with_the_emergency_sentences(code):
+    """Every `emergency` sentence is a red flag the patterns recognise (and whose classifier `emergency`
+    the guard keeps); no sentence of another intent is escalated by them."""
+    from nlu_components.safety_guard import guarded_intent, keeps_classifier_emergency, load_patterns
+
+    patterns = load_patterns()
+    messages = [m for part in ("train", "test") for m in examples(code, part).training_examples]
+    escalated = {m.get(TEXT): (guarded_intent(m.get(TEXT), patterns) or ("",))[0] == "emergency" for m in messages}
+    emergencies = [m.get(TEXT) for m in messages if m.get("intent") == "emergency"]
+    assert [text for text in emergencies if not escalated[text]] == []
+    assert [text for text in emergencies if not keeps_classifier_emergency(text)] == []
+    assert [m.get(TEXT) for m in messages if m.get("intent") != "emergency" and escalated[m.get(TEXT)]] == []

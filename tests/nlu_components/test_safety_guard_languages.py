@@ -74,3 +74,58 @@ def test_the_spelling_is_made_one():
     assert normalise("３９度") == "39度"
     assert normalise("ещё") == "еще"
     assert normalise("حُمَّى") == "حمي" and normalise("حرارة") == "حراره"
+
+
+# The gaps found by running the guard over languages/nlu/<lang>/ (sentences written for these tests, not
+# copied from the data or the evaluation sets): each gap's red flags escalate, its near misses do not.
+GAP_RED_FLAGS = {
+    "overdose": ["爸爸把一整盒止痛药都吞下去了", "我吃了一瓶安眠药", "Эгч маань нэг сав нойрны эм уучихсан",
+                 "Би хэт их тайвшруулах эм уучихсан", "수면제를 한 통 다 먹었대요", "عندي علبة دوا وناوية آخذها كلها"],
+    "jumping": ["她说想从阳台上跳下去", "他一直说要跳桥"],
+    "ending_it_all": ["我真的撑不住了，只想结束这一切", "活着好痛苦", "그냥 모든 걸 끝내버리고 싶어",
+                      "아침에 눈을 안 떴으면 좋겠다는 생각만 해요", "хочу уйти из жизни, сил больше нет",
+                      "ناوي يقتل حاله، قالها لي", "أختي بتقول بدها تأذي حالها"],
+    "seizure_verb_forms": ["Охин маань гэнэт гар хөл нь татаж байна", "Өвөө бие нь татсан, яах вэ",
+                           "할머니가 경기를 일으켰어요", "у сына конвульсии"],
+    "confused_speech": ["Ээж маань утгагүй юм яриад байна", "Аав маань химийн дараа балай юм яриад байна",
+                        "喊她也迷迷糊糊的", "하루 종일 멍하게 있고 대화가 안 돼요"],
+    "fall_with_head_knock": ["Өвөө шатнаас унаад толгойгоо цохисон", "남편이 계단에서 미끄러져 머리를 박았는데 계속 토해요",
+                             "бабушка поскользнулась, ударилась головой, её тошнит", "جدي وقع من السرير ومش بيرد خالص"],
+    "unresponsive": ["불러도 대답이 없고 눈을 못 떠요", "弟弟牙龈不停地渗血，叫他也没反应"],
+    "bleeding": ["어머니가 기침하면서 피가 섞여 나와요", "у бабушки кровь изо рта и не останавливается"],
+    "breathing": ["мама хватает ртом воздух"],
+    "latin_script_and_one_word": ["hüü mani himi hiilgeed 38.7 haluurch baina", "u mamy temperatura 38.8 posle himii",
+                                  "5ali 7arara 39 ba3d el kimawi", "طوارئ!"],
+}
+
+GAP_NEAR_MISSES = {
+    "past_fever_now_finished": [
+        "Хоёр жилийн өмнө химийн үед халуурч байсан, одоо эмчилгээ дууссан, хяналтад хэзээ ирэх вэ?",
+        "امي جاتها سخونة بعد الكيماوي وراحت، الحين خلصت العلاج، متى المتابعة؟",
+        "год назад после химии была температура 38.5, сейчас здоров. Нужен контроль?",
+        "полгода назад на химии у жены были судороги, с тех пор ни разу. Что дальше?"],
+    "medicines_not_overdoses": ["化疗期间可以吃安眠药吗？", "昨晚吃了安眠药还是睡不着", "Мөнгөө банкнаас татаж авсан"],
+    "ending_treatment_not_life": ["치료를 다 끝내고 귀국하고 싶어요", "ما أبغى أكمل الاستشارة"],
+    "other_senses": ["경기가 안 좋아서 비용이 걱정이에요", "의사 선생님과 말이 안 통해요, 통역 있나요?",
+                     "кто мне сейчас пишет?", "孩子刷牙时牙龈出血是什么原因？"],
+    "occasional_bleeding_of_a_spot": ["родинка немного кровит после бритья, это рак?", "عندي دملة تنزف أحيانا، هل هي سرطان؟"],
+}
+
+
+@pytest.mark.parametrize("text", [pytest.param(t, id=f"{gap}-{i}") for gap, texts in GAP_RED_FLAGS.items()
+                                  for i, t in enumerate(texts)])
+def test_the_gaps_found_in_the_nlu_data_escalate(text):
+    assert escalates(text)
+
+
+@pytest.mark.parametrize("text", [pytest.param(t, id=f"{gap}-{i}") for gap, texts in GAP_NEAR_MISSES.items()
+                                  for i, t in enumerate(texts)])
+def test_the_near_misses_of_those_gaps_do_not_escalate(text):
+    assert not escalates(text)
+
+
+def test_a_current_reading_after_a_long_past_one_still_escalates():
+    # a long-past marker takes its own clause with it, never the "now" after it
+    assert escalates("год назад закончили химию, а сейчас температура 39")
+    assert escalates("в прошлом году была химия и сейчас температура 38.9")
+    assert escalates("Гурван сарын өмнө хими хийлгэсэн, одоо 39 хэм халуурч байна")
