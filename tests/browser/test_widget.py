@@ -31,6 +31,7 @@ from tests.browser.widget_page import (
     WEBHOOK,
     ask,
     bubble_texts,
+    expect,
     fake_bot,
     is_webhook_post,
     open_widget,
@@ -41,11 +42,6 @@ from tests.browser.widget_page import (
     visible_text,
     wait_for_requests,
 )
-
-try:
-    from playwright.sync_api import expect
-except ImportError:  # reported by the `chromium` fixture (skip there, failure in CI)
-    expect = None
 
 pytestmark = [pytest.mark.browser, pytest.mark.servers]
 

@@ -21,6 +21,7 @@ from tests.browser.widget_page import (
     TYPING,
     USER_BUBBLES,
     WEBHOOK,
+    expect,
     fake_bot,
     is_webhook_post,
     open_widget,
@@ -30,11 +31,6 @@ from tests.browser.widget_page import (
     type_and_send,
     wait_for_requests,
 )
-
-try:
-    from playwright.sync_api import expect
-except ImportError:  # reported by the `chromium` fixture (skip there, failure in CI)
-    expect = None
 
 pytestmark = [pytest.mark.browser, pytest.mark.servers]
 
