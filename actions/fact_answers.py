@@ -13,6 +13,7 @@ from actions.store import StoreUnavailable, query_store
 from actions.topics import TOPIC_OF_SERVICE, topic_family
 from knowledge.answering import MIN_ANSWER_SCORE, FactAnswer, rank_answers
 from knowledge.reading import read_message
+from knowledge.relevance import asked_sentence_first
 from knowledge.queries import (
     Fact,
     HospitalRef,
@@ -29,11 +30,21 @@ MAX_RELATED = 2  # facts shown under the one that answers the question
 MAX_TOPIC_FACTS = 4  # facts of a topic asked about in general ("tell me about CAR-T")
 # "Do they ...?", "Is there ...?", "Can I ...?": a question answered yes when the pages say so.
 YES_NO_QUESTION = re.compile(r"^(do|does|did|is|are|can|could|will|would|have|has)\b", re.IGNORECASE)
+# A question word: a question with one asks for more than yes or no.
+WH_WORD = re.compile(r"\b(what|which|when|where|who|whom|whose|why|how)\b", re.IGNORECASE)
+# A request for a phone number or an email address: the contact lines answer it.
+CONTACT_ASKED = re.compile(r"\b(phone|telephone|e-?mail|whatsapp|contact (details|information|numbers?)|"
+                           r"(can|could|should|do) (we|i) call)\b", re.IGNORECASE)
 # A second question in the same message: "and" (or "also") followed by a question word.
-SECOND_QUESTION = re.compile(r"(\b(and|also|plus)\b|\+)[^.?!]*?\b(can|could|is|are|do|does|will|would|who|how|what|"
+SECOND_QUESTION = re.compile(r"(\b(and|also|plus)\b|\+)[^.?!]*?\b(can|could|is|are|do|does|will|would|who|how|what|where|"
                              r"which|when|any)\b", re.IGNORECASE)
+# Words that ask something: a part of a message before "and where should he go?" that asks a question.
+ASKS_SOMETHING = re.compile(r"\b(can|could|is|are|do|does|did|will|would|who|how|what|which|when|any|has|have)\b",
+                            re.IGNORECASE)
 # Condition words that name no unit: the question is about the topic for everyone.
 GENERIC_CONDITIONS = {"cancer"}
+# A message worded as a question: "...?", or one starting with a question word.
+ASKED = re.compile(r"\?|^\s*(how|what|when|which|who|is|are|does|do|did|can|could|will|would|has|have)\b", re.IGNORECASE)
 # A message the classifier could not place is answered from the facts only above this score.
 CONFIDENT_ANSWER_SCORE = 4.0
 
@@ -54,14 +65,22 @@ def asked_text(tracker: Tracker) -> str:
     return "" if text.startswith("/") else text
 
 
-def second_question(question: str) -> tuple[str, str | None] | None:
+def second_question(question: str, where_to_go: re.Pattern | None = None) -> tuple[str, str | None] | None:
     """A second question asked beside a route in `question` ("where should he go, and can he join a
     clinical trial?"): its words from the cue on, and the topic of a service it names (None when it
-    names none); None for a message that asks one thing."""
+    names none); None for a message that asks one thing. With `where_to_go` (the wording of a request
+    for a unit): when the part from the cue on is that request and the part before it is not ("how often
+    are the check-ups, and which center should I go to?"), the question beside the route is the part
+    before the cue."""
     cue = SECOND_QUESTION.search(question)
     if cue is None:
         return None
-    words = question[cue.start():]
+    words, before = question[cue.start():], question[:cue.start()]
+    if (where_to_go is not None and where_to_go.search(words) and not where_to_go.search(before)
+            and ASKS_SOMETHING.search(before)):
+        words = before
+    if CONTACT_ASKED.search(words):
+        return words, "contact"
     for service in read_message(words).services:
         topic = TOPIC_OF_SERVICE.get(service) or ("transplant" if service.startswith("hsct") else None)
         if topic:
@@ -69,7 +88,7 @@ def second_question(question: str) -> tuple[str, str | None] | None:
     return words, None
 
 
-def patient_units(session, tracker: Tracker, cue: PatientCue) -> set[str] | None:
+def patient_units(session, tracker: Tracker, cue: PatientCue, from_condition_only: bool = False) -> set[str] | None:
     """The units (with the units they belong to and contain) treating the condition the latest message
     names, else the units the conversation routed to; None when neither is known. Their facts alone
     answer a topic question ("lung cancer: can he join a trial?" never gets the gynecologic center's)."""
@@ -81,27 +100,34 @@ def patient_units(session, tracker: Tracker, cue: PatientCue) -> set[str] | None
         # cancer ("lung cancer trials?" is not about the children's trials), unless only children's fit.
         routes = [route for route in result.routes if route.age_group != "child"] if cue.age_group is None else []
         routed = [route.unit.id for route in routes or result.routes]
+    elif from_condition_only:
+        return None
     else:
         routed = [unit_id for unit_id in tracker.get_slot("routed_unit_ids") or [] if isinstance(unit_id, str)]
     return unit_family(session, routed) if routed else None
 
 
-def fact_line(fact: Fact) -> str:
-    """A fact in plain words, with the place it is about and the date it holds for."""
+def fact_line(fact: Fact, question: str = "") -> str:
+    """A fact in plain words, with the place it is about and the date it holds for; with `question`,
+    the fact's sentence that answers it first (see `asked_sentence_first`)."""
     place = fact.unit.full_name if fact.unit else (fact.hospital.name if fact.hospital else
                                                    fact.organization.name if fact.organization else "")
     hospital = f", {fact.unit.hospital_name}" if fact.unit else ""
     dated = " " + say("answer.as_of", date=fact.as_of) if fact.as_of else ""
-    return f"{fact.text}{dated}" + (f" [{place}{hospital}]" if place else "")
+    text = asked_sentence_first(question, fact.text) if question else fact.text
+    return f"{text}{dated}" + (f" [{place}{hospital}]" if place else "")
 
 
 def place_in_message(tracker: Tracker, session) -> HospitalRef | UnitRef | None:
-    """The hospital or unit the latest message names, if any (entity first, then the raw text)."""
+    """The hospital or unit the latest message names, if any (entity first, then the raw text; a unit the
+    text names is more precise than a hospital entity: "the 'Skin Care Center', is it in the main SNUH?")."""
     named = latest_entity(tracker, "hospital")
     place = resolve_place(session, named) if named else None
-    if place is None:
+    if place is None or isinstance(place, HospitalRef):
         text = tracker.latest_message.get("text") or ""
-        place = resolve_place(session, text) if text and not text.startswith("/") else None
+        in_text = resolve_place(session, text) if text and not text.startswith("/") else None
+        if place is None or isinstance(in_text, UnitRef):
+            place = in_text
     return place
 
 
@@ -145,10 +171,20 @@ def topic_facts(facts: list[Fact], topic: str) -> list[Fact]:
     return [fact for fact in facts if wanted & set(fact.topics)]
 
 
+def asks_yes_or_no(text: str) -> bool:
+    """Whether `text` asks a yes-or-no question: it starts with "do", "is", "can", ... or one of its
+    sentences ending in "?" does, or asks without a question word ("SNU cancer hospital can do Mohs?")."""
+    text = text.strip()
+    if YES_NO_QUESTION.match(text):
+        return True
+    asked = [part.strip() for part in re.findall(r"[^.?!]*\?", text) if part.strip()]
+    return any(YES_NO_QUESTION.match(part) or not WH_WORD.search(part) for part in asked)
+
+
 def yes_to(answer: FactAnswer, fact: Fact) -> bool:
     """Whether the question asks if a service is offered ("do they do Mohs?") and `fact` says the
     service named is provided: the answer then starts with "Yes"."""
-    return bool(YES_NO_QUESTION.match(answer.question.text.strip())) and answer.names_service_of(fact)
+    return asks_yes_or_no(answer.question.text) and answer.names_service_of(fact)
 
 
 def compose_topic_answer(session, topic: str | None, place, age_group: str | None = None,
@@ -170,11 +206,14 @@ def compose_topic_answer(session, topic: str | None, place, age_group: str | Non
     answer = rank_answers(session, question, facts, topic_family(topic), subject)
     if min_score is not None and (not answer.ranked or answer.ranked[0].score < min_score):
         return None
+    if question and (answer.value_not_given or (answer.service_unmentioned and (place is not None or units))):
+        # the value asked for, or the service at the place or units asked about: the pages don't say
+        return no_answer(place), [], []
     chosen = answer.top(1 + MAX_RELATED)
     lines: list[str] = []
     if chosen:
         lead = say("answer.yes") + " " if yes_to(answer, chosen[0]) else ""
-        lines.append(lead + fact_line(chosen[0]))
+        lines.append(lead + fact_line(chosen[0], question))
         if len(chosen) > 1:
             lines += ["", say("answer.related"), *(f"- {fact_line(fact)}" for fact in chosen[1:])]
     elif topic is not None and not answer.question.kinds:
@@ -222,9 +261,16 @@ def confident_answer(tracker: Tracker) -> tuple[str, list[str], list[str]] | Non
 
     def work(session):
         place = place_in_message(tracker, session)
-        units = None if place is not None else patient_units(session, tracker, cue)
-        return compose_topic_answer(session, None, place, cue.age_group, question, units,
-                                    min_score=CONFIDENT_ANSWER_SCORE)
+        if isinstance(place, UnitRef):
+            units = None
+        else:
+            # the units treating the condition named (within the hospital named, if one is)
+            units = patient_units(session, tracker, cue, from_condition_only=place is not None)
+        # candidates narrowed to the units treating the condition asked about need no more than a unit named
+        condition = latest_entity(tracker, "condition")
+        narrowed = isinstance(place, UnitRef) or (bool(units) and bool(condition) and condition not in GENERIC_CONDITIONS)
+        floor = MIN_ANSWER_SCORE if narrowed and ASKED.search(question) else CONFIDENT_ANSWER_SCORE
+        return compose_topic_answer(session, None, place, cue.age_group, question, units, min_score=floor)
 
     try:
         return query_store(work)

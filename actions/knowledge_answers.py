@@ -28,6 +28,10 @@ from knowledge.answering import rank_answers
 from messages import say
 from messages.explain import explain
 from knowledge.queries import service_availability
+from knowledge.question import VALUE_KINDS, read_question
+
+# The kinds of answer a figure gives (a number, a year, a size, a period).
+FIGURE_KINDS = frozenset({*VALUE_KINDS, "validity"})
 
 
 class ActionAnswerTopic(Action):
@@ -74,6 +78,11 @@ class ActionAnswerFigures(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         intent = tracker.latest_message.get("intent")
         topic = tracker.get_slot("last_topic")
+
+        question_kinds = read_question(asked_text(tracker)).kinds
+        if question_kinds and not question_kinds & FIGURE_KINDS:
+            # "how often are the checkups?" read as a figures question: a kind of fact no figure gives
+            return await ActionAnswerTopic().run(dispatcher, tracker, domain)
 
         def work(session):
             place = place_in_message(tracker, session)

@@ -20,6 +20,7 @@ from actions.fact_answers import (
 from actions.replies import bullet_list, send_meta, source_line, store_down
 from actions.store import StoreUnavailable, query_store
 from knowledge.queries import Route, RoutingResult, route_patient, unit_family
+from knowledge.question import read_question
 from messages import say
 from messages.explain import explain
 
@@ -36,9 +37,9 @@ def referral_buttons() -> list[dict[str, str]]:
 
 
 # "Where should he go?", "which clinic?", "who treats her?": the message asks for a unit.
-WHERE_TO_GO = re.compile(r"\bwhere (should|can|could|to|do|shall|must|would)\b|\bwhich (department|clinic|hospital|"
+WHERE_TO_GO = re.compile(r"\bwhere (should|can|could|to|do|shall|must|would)\b|\bwhich (department|clinic|hospital|team|"
                          r"unit|center|centre|division)\b|\bwho (treats|should|can treat|will treat|would treat)\b|"
-                         r"\bwhere to (go|treat)\b|\bwho should (i|we) contact\b", re.IGNORECASE)
+                         r"\bwhere to (go|treat)\b|\bwho should (i|we) contact\b|\bwhere in (seoul|korea)\b", re.IGNORECASE)
 
 
 def asks_where_to_go(tracker: Tracker) -> bool:
@@ -134,7 +135,7 @@ def route_and_answer(dispatcher: CollectingDispatcher, tracker: Tracker, target:
 def second_answer(tracker: Tracker, unit_ids: list[str], age_group: str | None) -> tuple[str, list[str]] | None:
     """The answer to a second question asked beside the route in the same message, for the routed
     units only (its text and seed files), or None when none was asked or the store is down."""
-    second = second_question(asked_text(tracker))
+    second = second_question(asked_text(tracker), WHERE_TO_GO)
     if second is None:
         return None
     words, topic = second
@@ -161,6 +162,10 @@ class ActionRoutePatient(Action):
             # "does pediatric hematology also treat low platelets?", "is CAR-T possible at SNUH?": a question
             # about the unit or hospital it names, answered before any route
             answered = answer_about_named_place(tracker, cue.age_group)
+            if answered is None and read_question(asked_text(tracker)).kinds:
+                # "kid 10 with leukemia: since what year does the children's unit exist?": a kind of fact is
+                # asked about the units treating the condition, not where to go
+                answered = confident_answer(tracker)
             if answered is not None:
                 text, unit_ids, files = answered
                 dispatcher.utter_message(text=text)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from knowledge.matcher import AGE, CONDITION, HOSPITAL, ORGANIZATION, SERVICE, UNIT
-from knowledge.question import Question, kinds_given, read_question
+from knowledge.question import ANSWER_KINDS, VALUE_KINDS, Question, kinds_given, read_question
 from knowledge.reading import read_message
 from knowledge.relevance import relevance
 from knowledge.results import Fact
@@ -57,6 +57,8 @@ class FactAnswer:
 
     question: Question
     ranked: tuple[RankedFact, ...]
+    # services the question asks whether a place offers ("is CAR-T available?", "do they use CAR-T cells?")
+    services_asked_for: frozenset[str] = frozenset()
 
     @property
     def best(self) -> Fact | None:
@@ -87,10 +89,42 @@ class FactAnswer:
         """Whether `fact` is about a service the question names (or a kind of it)."""
         return any(item.fact.id == fact.id and item.about_named_service for item in self.ranked)
 
+    @property
+    def service_unmentioned(self) -> bool:
+        """Whether the question names a service and no candidate is about it (or a kind of it): "is
+        CAR-T available at the children's unit?" when none of that unit's facts speaks of CAR-T."""
+        return (bool(self.services_asked_for) and bool(self.ranked)
+                and not kinds_given(self.question, self.ranked[0].fact)
+                and not any(item.about_named_service for item in self.ranked))
+
+    @property
+    def value_not_given(self) -> bool:
+        """Whether the question plainly asks for a value (a year, a number, a size) and the fact that
+        answers it best gives none: "how many Mohs operations a year?" when no fact counts them."""
+        plainly = {kind for kind in self.question.kinds & VALUE_KINDS.keys()
+                   if VALUE_KINDS[kind].search(self.question.text)}
+        best = self.best
+        return bool(plainly) and best is not None and not any(
+            kind.gives(best) for kind in ANSWER_KINDS if kind.id in plainly)
+
     def top(self, limit: int) -> list[Fact]:
         """The answer and its related facts, at most `limit` in all."""
         best = self.best
         return [] if best is None else [best, *self.related(limit - 1)]
+
+
+# Words that ask whether a service is offered, just before the service ("do they use CAR-T", "is there
+# CAR-T") or just after it ("CAR-T possible?", "is CAR-T available").
+_OFFER_BEFORE = re.compile(r"\b(available|offer\w*|do|does|use|uses|using|give|gives|provide\w*|perform\w*|"
+                           r"possible|get|have|has|is there|are there|any)\W+(\w+\W+)?$", re.IGNORECASE)
+_OFFER_AFTER = re.compile(r"^\W*(\w+\W+)?(available|possible|offered|provided|performed|done|given)\b", re.IGNORECASE)
+
+
+def _offer_asked(text: str, start: int, end: int) -> bool:
+    """Whether the service named at text[start:end] is asked about as something offered (a match in the
+    `subject` words after the question is not)."""
+    return end <= len(text) and bool(_OFFER_BEFORE.search(text[max(0, start - 30):start])
+                                     or _OFFER_AFTER.search(text[end:end + 30]))
 
 
 def _place_of(fact: Fact) -> str | None:
@@ -180,4 +214,5 @@ def rank_answers(session: Session, text: str, facts: Sequence[Fact], topics: Ite
                 score += TOPIC_PRIOR
         scored.append((score, position, fact, bool(services & services_named_or_kinds)))
     scored.sort(key=lambda item: (-item[0], item[1]))
-    return FactAnswer(question, tuple(RankedFact(fact, score, named) for score, _position, fact, named in scored))
+    return FactAnswer(question, tuple(RankedFact(fact, score, named) for score, _position, fact, named in scored),
+                      frozenset(m.id for m in matches if m.kind == SERVICE and _offer_asked(text, m.start, m.end)))

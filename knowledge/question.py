@@ -39,9 +39,19 @@ def _topics(*topics: str) -> Callable[[Fact], bool]:
     return lambda fact: any(topic in fact.topics for topic in topics)
 
 
+# Whether a kind of specialist takes part: "do urologists help in the surgery?", "is a pathologist also
+# checking?", "any reconstruction doctors in the team?", "a vascular surgeon available if needed?".
+# A kind of doctor ("skin doctors", "a chemo doctor"), not doctors in general ("all the doctors", "one doctor").
+_SPECIALIST = (r"(\w+ologists?|(\w+ )?surgeons?|(?!(the|all|one|a|an|any|each|every|some|other|my|his|her|our|"
+               r"your|their|blood|cancer)\b)\w+ doctors?|nuclear medicine|radiotherapy|"
+               r"radiation oncology|laboratory|lab)")
+_SPECIALIST_ASKED = (r"\b(do|does|is|are|any|will|would|can|could)\b[^.?!]{0,40}\b" + _SPECIALIST +
+                     r"\b[^.?!]{0,50}\b(help|helps|join|joins|part of|team|available|work|works|fix|repair|"
+                     r"check\w*|sit|involved)\b")
+
 ANSWER_KINDS: tuple[AnswerKind, ...] = (
     AnswerKind("year", _words(r"\b(when|what year|which year|since when|how long (they|have|has|are) (been )?\w+ing|how old|"
-                              r"founded|established|opened?|started?|since which)\b"),
+                              r"founded|established|opened?|started?|since which|(what|which) (date|day|month)|dated)\b"),
                lambda fact: bool(fact.since or _YEAR_IN_TEXT.search(fact.text))),
     AnswerKind("count", _words(r"\b(how many|number of|how much experience|how experienced|count of|total)\b"),
                lambda fact: fact.value is not None and not (fact.value_unit or "").startswith("mm")),
@@ -54,22 +64,35 @@ ANSWER_KINDS: tuple[AnswerKind, ...] = (
     AnswerKind("departments", _words(r"\b(which|what) (other )?(departments?|specialists?|specialties|teams?|"
                                      r"surgery departments|surgeons|doctors|support teams)\b|\b(work(s|ing)? "
                                      r"(together )?with|cooperat\w+|collaborat\w+|partners?|part of the \w+ team|"
-                                     r"support teams?)\b"),
+                                     r"support teams?|together with (some |a |the |other )?(\w+ )?(departments?|teams?|specialists?))\b|"
+                                     + _SPECIALIST_ASKED),
                _topics("partner_departments")),
     AnswerKind("conditions", _words(r"\b(which|what) (illness\w*|diseases?|conditions?|cancers?|kinds? of "
-                                    r"(patients|cancer|diseases?))\b|\b(treat|treats|treating|see)\b.*\b(also|too)\b"),
+                                    r"(patients|cancer|diseases?))\b|\b(treat|treats|treating|see)\b[^,;.?!]*\b(also|too)\b"),
                _topics("conditions_treated")),
     AnswerKind("interval", _words(r"\bhow often\b|\bhow frequent\w*\b|\binterval\b|\bevery (few )?(months?|weeks?)\b"),
                _text(r"\binterval\b|\bvar(y|ies)\b")),
     AnswerKind("relapse", _words(r"\b(cancer|it|disease|tumou?r|melanoma|leuka?emia|lymphoma) (comes?|came|will come) "
                                  r"back\b|\b(relapse\w*|recur\w*)\b"),
                _text(r"\brelapse\b")),
-    AnswerKind("who", _words(r"\bwho (will|would|does|do|decides?|makes?|performs?|is doing|checks?)\b|"
+    AnswerKind("who", _words(r"\bwho (will|would|does|do|decides?|makes?|performs?|is doing|checks?|tells?|says?|"
+                             r"instructs?|schedules?|looks? at|examines?|sees)\b|"
                              r"\bwhich doctors?\b"),
-               _text(r"\b(surgeon|dermatologists?|patholog\w+|doctors? who|specialists?|in charge)\b")),
+               _text(r"\b(surgeon|dermatologists?|patholog\w+|doctors? who|specialists?|in charge|"
+                     r"doctors? instructs?)\b")),
     AnswerKind("location", _words(r"\b(in which|which|what) hospital\b|\bwhere is\b|\blocated\b"),
                _text(r"\bis (at|part of|in) the\b")),
 )
+
+
+# Kinds whose answer is a value the fact must state: a fact without it does not answer the question.
+# Each with the wording that asks for the value itself ("opened the first ward" names no year wanted).
+VALUE_KINDS: dict[str, re.Pattern[str]] = {
+    "year": re.compile(r"\b(what|which|in what|in which) (year|date)\b|\bsince when\b|\bwhen (was|were|did)\b",
+                       re.IGNORECASE),
+    "count": re.compile(r"\bhow many\b|\bnumber of\b", re.IGNORECASE),
+    "size": re.compile(r"\b(how big|how large|how small|what size|mm)\b|\bmillimet", re.IGNORECASE),
+}
 
 
 @dataclass(frozen=True)

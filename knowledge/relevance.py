@@ -42,6 +42,18 @@ WIDENED: dict[str, str] = {
     "labs": "laboratory medicine", "helped": "played role", "why": "role",
     "illnesses": "diseases", "illness": "diseases", "sickness": "diseases",
     "teenagers": "adolescents", "teens": "adolescents", "teenager": "adolescents",
+    # specialists in lay words, widened to the department the pages name ("eye surgeons" -> Ophthalmology)
+    "eye": "ophthalmology", "eyes": "ophthalmology", "radiotherapy": "radiation oncology",
+    "reconstruction": "plastic reconstructive", "reconstructive": "plastic reconstructive",
+    "bladder": "urology", "vessels": "vascular", "vessel": "vascular",
+    "teach": "education", "teaching": "education", "teaches": "education", "students": "education",
+    "individually": "personalized each patient", "individual": "personalized each patient",
+    "genes": "genomics precision", "gene": "genomics precision", "genetic": "genomics precision",
+    "mutation": "molecular genomics", "mutations": "molecular genomics",
+    "relief": "palliative", "comfort": "palliative", "hospice": "palliative",
+    "again": "second secondary", "another": "second secondary",
+    "personally": "personalized", "asian": "asia", "organisation": "association", "organization": "association",
+    "before": "first", "date": "dated", "article": "news item", "published": "news item dated",
 }
 @lru_cache(maxsize=1)
 def _stemmer() -> Stemmer.Stemmer:
@@ -95,3 +107,32 @@ def _query_tokens(query, vocabulary: dict[str, int]) -> list[str]:
     """The query's stems that occur in the corpus (bm25s scores a list of token strings)."""
     inverse = {index: token for token, index in query.vocab.items()}
     return [inverse[index] for index in query.ids[0] if inverse.get(index) in vocabulary]
+
+
+# Sentences of a fact's text; a sentence that starts with a pronoun leans on the one before it.
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+_LEANS_ON_PREVIOUS = re.compile(r"^(it|its|this|these|that|those|they|their|he|she|there)\b", re.IGNORECASE)
+_MINOR_WORDS = frozenset({"what", "which", "when", "where", "who", "how", "does", "do", "did", "can", "could",
+                          "would", "will", "have", "has", "also", "they", "them", "there", "from", "with", "about",
+                          "your", "their", "need", "needed", "any", "some", "other"})
+
+
+def _stems(text: str) -> set[str]:
+    words = [w for w in re.findall(r"[a-z]+", text.casefold()) if len(w) > 2 and w not in _MINOR_WORDS
+             and w not in bm25s.stopwords.STOPWORDS_EN]
+    return set(_stemmer().stemWords(words))
+
+
+def asked_sentence_first(question: str, text: str) -> str:
+    """`text` (a fact of several sentences) with the sentence that shares most words with `question`
+    first, when that is not the first sentence already ("do urologists join the surgery?" and a fact
+    whose second sentence names Urology); the text unchanged otherwise."""
+    sentences = _SENTENCE_BREAK.split(text.strip())
+    if len(sentences) < 2 or not question.strip():
+        return text
+    asked = _stems(_query(question))
+    shared = [len(asked & _stems(sentence)) for sentence in sentences]
+    best = max(range(len(sentences)), key=lambda index: (shared[index], -index))
+    if best == 0 or shared[best] <= shared[0] or _LEANS_ON_PREVIOUS.match(sentences[best]):
+        return text
+    return " ".join([sentences[best], *sentences[:best], *sentences[best + 1:]])

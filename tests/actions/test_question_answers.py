@@ -137,3 +137,98 @@ def test_a_topic_the_pages_leave_unsaid_for_the_condition_named_gets_the_unit_th
     assert "don't say that for this condition" in texts[0]
     assert "Medical Oncology" in texts[1]
     assert reply.meta["topic"] == "route" and "snuh_hmo_medical_oncology" in reply.meta["unit_ids"]
+
+
+# --- issue #12: the part asked before "and where should he go?", contacts, yes-or-no wording, kinds ---
+
+def test_a_fact_asked_before_the_where_to_go_part_is_answered_after_the_route():
+    """"How long is the certificate valid, and which hospital should she go to?": the second question
+    is the part before the cue, not the request for a unit after it."""
+    from actions.routing import ActionRoutePatient
+
+    question = "My sister is 50 with ovarian cancer. How long is their surgery certificate valid, and where should she go?"
+    tracker = make_tracker(question, "ask_route", entities=[entity("condition", "ovarian cancer", message=question)])
+    reply, _ = asyncio.run(run_action(ActionRoutePatient(), tracker))
+    texts = [m["text"] for m in reply.messages if m.get("text")]
+    assert "Gynecologic Cancer Center" in texts[0]
+    assert any("five years" in text for text in texts[1:]), texts
+
+
+def test_a_phone_number_asked_beside_the_route_gets_the_contact_lines():
+    from actions.routing import ActionRoutePatient
+
+    question = "My husband is 60 with lung cancer. Where should he go, and is there a phone number we can call?"
+    tracker = make_tracker(question, "ask_route", entities=[entity("condition", "lung cancer", message=question)])
+    reply, _ = asyncio.run(run_action(ActionRoutePatient(), tracker))
+    texts = [m["text"] for m in reply.messages if m.get("text")]
+    assert "Medical Oncology" in texts[0]
+    assert "8991" in reply.text and reply.text.index("Medical Oncology") < reply.text.index("8991")
+
+
+def test_a_yes_or_no_question_without_a_question_word_first_is_answered_yes():
+    from actions.fact_answers import asks_yes_or_no
+
+    assert asks_yes_or_no("my father is 80. the skin center can do Mohs?")
+    assert asks_yes_or_no("Do they do Mohs surgery?")
+    assert not asks_yes_or_no("my father is 80. what is Mohs surgery?")
+
+
+def test_where_in_the_country_and_which_team_ask_where_to_go():
+    from actions.routing import WHERE_TO_GO
+
+    assert WHERE_TO_GO.search("neuroblastoma in my son, where in Korea is it treated?")
+    assert WHERE_TO_GO.search("which team will see her for the lymphoma?")
+    assert not WHERE_TO_GO.search("which teams work with the division?")
+
+
+def test_a_value_the_pages_do_not_give_is_said_so_instead_of_a_recital():
+    reply, _ = asyncio.run(run_action(ActionAnswerTopic(), make_tracker(
+        "how many Mohs procedures does the skin cancer center do a year?", "ask_mohs_surgery")))
+    assert "don't say" in reply.text and "Mohs micrographic" not in reply.text
+    assert any(b["payload"] == "/request_human" for b in reply.buttons)
+
+
+def test_a_service_the_named_unit_never_mentions_is_said_so():
+    reply, _ = asyncio.run(run_action(ActionAnswerTopic(), make_tracker(
+        "is CAR-T therapy offered at the Samsung gynecologic cancer center?", "ask_car_t")))
+    assert "don't say" in reply.text and "2022" not in reply.text
+
+
+def test_a_kind_of_fact_asked_beside_a_condition_is_answered_from_its_units_not_routed():
+    """Filed as a routing question, "since what year ..." asks a fact of the unit treating the condition."""
+    from actions.routing import ActionRoutePatient
+
+    question = "my nephew, 7, has leukemia. how many children get cancer in Korea each year?"
+    tracker = make_tracker(question, "ask_route", entities=[entity("condition", "leukemia", message=question)])
+    reply, _ = asyncio.run(run_action(ActionRoutePatient(), tracker))
+    assert reply.meta["topic"] == "facts"
+    assert "1,000 to 1,200" in reply.text.splitlines()[0]
+
+
+def test_a_question_filed_as_figures_that_asks_no_figure_is_answered_as_a_topic():
+    reply, _ = asyncio.run(run_action(ActionAnswerFigures(), make_tracker(
+        "how often do I have to come back for checkups after the skin cancer operation?", "ask_figures")))
+    assert "vary" in first_fact(reply.text)
+
+
+def test_an_unsure_guess_naming_a_condition_is_answered_from_its_units_facts():
+    """The classifier was unsure; the condition's units are few, so a fact that answers clearly enough for a
+    unit named answers here too."""
+    from actions.safety import ActionOfferTopics
+
+    question = "my lymphoma returned, any chance of CAR-T there?"
+    tracker = make_tracker(question, "nlu_fallback", confidence=0.4,
+                           entities=[entity("condition", "non-Hodgkin lymphoma", "lymphoma", message=question)])
+    reply, _ = asyncio.run(run_action(ActionOfferTopics(), tracker))
+    assert "CAR-T" in reply.text.splitlines()[0]
+    assert reply.meta["topic"] == "facts"
+
+
+def test_a_unit_the_text_names_is_more_precise_than_a_hospital_entity():
+    from actions.fact_answers import place_in_message
+    from actions.store import query_store
+
+    question = "my doctor wrote 'Skin Cancer Center' for me - is that part of SNUH?"
+    tracker = make_tracker(question, "nlu_fallback", entities=[entity("hospital", "SNUH", message=question)])
+    place = query_store(lambda session: place_in_message(tracker, session))
+    assert place.id == "snuch_skin_cancer_center"

@@ -81,3 +81,104 @@ def test_candidates_are_the_callers_choice(session):
 ])
 def test_the_kind_of_answer_wanted_is_read_from_the_wording(question, kinds):
     assert read_question(question).kinds == kinds
+
+
+# --- issue #12, answering what was asked: specialists, a fact's sentence, what the pages do not give ---
+
+@pytest.mark.parametrize(("unit", "lay_words", "department"), [
+    ("snuh_pediatric_hmo", "the eye doctors?", "Ophthalmology"),
+    ("snuch_skin_cancer_center", "a reconstruction surgeon?", "Plastic"),
+    ("snuch_skin_cancer_center", "radiotherapy doctors?", "Radiation Oncology"),
+])
+def test_a_specialist_in_lay_words_finds_the_department_the_pages_name(session, unit, lay_words, department):
+    facts = facts_by_topic(session, None, unit_id=unit)
+    scores = relevance(lay_words, facts)
+    best = max(range(len(facts)), key=scores.__getitem__)
+    assert scores[best] > 0 and department in facts[best].text
+
+
+@pytest.mark.parametrize(("question", "asks_departments"), [
+    ("would a urologist join the operation if the tumour reaches the bladder?", True),
+    ("is a pathologist involved in reading the sample?", True),
+    ("are there skin doctors in that team?", True),
+    ("do all the doctors of the center work as a team?", False),
+    ("do the blood doctors also treat low platelets?", False),
+])
+def test_whether_a_kind_of_specialist_takes_part_asks_for_the_departments(question, asks_departments):
+    assert ("departments" in read_question(question).kinds) is asks_departments
+
+
+def test_the_sentence_of_a_fact_that_answers_comes_first():
+    from knowledge.relevance import asked_sentence_first
+
+    text = ("Specialists from Dermatology and Pathology meet to plan treatment. When needed, surgeons from "
+            "Urology and Vascular Surgery join the operation.")
+    reordered = asked_sentence_first("would a urologist help in the operation?", text)
+    assert reordered.startswith("When needed, surgeons from Urology")
+    assert "Specialists from Dermatology" in reordered  # nothing is dropped
+    assert asked_sentence_first("which specialists meet to plan treatment?", text) == text
+    # a sentence that leans on the one before it is never moved away from it
+    leaning = "The unit treats melanoma. It also sees urology patients."
+    assert asked_sentence_first("do they see urology patients?", leaning) == leaning
+
+
+def test_a_value_the_best_fact_does_not_give_is_not_answered_by_it(session):
+    """"How many Mohs operations a year?": the Mohs fact gives no number, so it does not answer."""
+    skin = facts_by_topic(session, None, unit_id="snuch_skin_cancer_center")
+    assert rank_answers(session, "how many Mohs procedures are done there each year?", skin).value_not_given
+    biopsy = rank_answers(session, "how big is the piece of skin taken in a biopsy?", skin)
+    assert not biopsy.value_not_given and "mm" in biopsy.best.text
+    # "opened the first ward" names no year wanted
+    children = facts_by_topic(session, None, unit_id="snuh_pediatric_hmo")
+    assert not rank_answers(session, "they opened the first cancer ward for children, is it true?", children).value_not_given
+
+
+def test_a_service_asked_for_that_no_candidate_speaks_of_is_unmentioned(session):
+    gyn = facts_by_topic(session, None, unit_id="smc_gynecologic_cancer_center")
+    assert rank_answers(session, "do they give CAR-T cell therapy for ovarian cancer there?", gyn).service_unmentioned
+    hmo = facts_by_topic(session, None, unit_id="snuh_hmo")
+    assert not rank_answers(session, "do they give CAR-T cell therapy there?", hmo).service_unmentioned
+    # a service named but not asked for ("the radiation doctors plan it together") is not a question about it
+    assert not rank_answers(session, "will the surgeons and radiation doctors plan it together?", gyn).service_unmentioned
+
+
+def test_who_looks_at_something_asks_who():
+    assert "who" in read_question("at the first visit, who looks at the mole?").kinds
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    # lay words widened to the pages' words
+    ("can they choose the medicine by the genes of my cancer?", "precision"),
+    ("is there a team for children focused on comfort and relief at the end?", "palliative"),
+    ("my transplant did not work, would they transplant again?", "secondary"),
+])
+def test_lay_words_reach_the_pages_words(session, question, expected):
+    assert expected in rank_answers(session, question, facts_by_topic(session, None)).best.text
+
+
+def test_a_transplant_asked_again_is_the_second_transplant_not_a_relapse_check(session):
+    """"again", "another": the pages say "secondary"; the relapse words alone would pick a skin fact."""
+    answer = rank_answers(session, "the leukemia relapsed after my transplant. would they transplant again?",
+                          facts_by_topic(session, None))
+    assert "secondary" in answer.best.text
+
+
+@pytest.mark.parametrize(("question", "kind", "asked"), [
+    ("on what date was that news published?", "year", True),
+    ("who tells me when to come back?", "who", True),
+    ("do they read it alone or together with some other department?", "departments", True),
+    # "treating ..., or do they also teach" asks nothing about other conditions treated
+    ("is it only treating patients, or do they also teach?", "conditions", False),
+])
+def test_more_wordings_of_a_kind_of_answer(question, kind, asked):
+    assert (kind in read_question(question).kinds) is asked
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("besides treating patients, does the HMO division do teaching?", "education"),
+    ("was that certificate a first for an Asian country?", "Asia"),
+    ("what kind of organisation is KIMA?", "Association"),
+    ("at the skin center, is treatment planned individually?", "personalized"),
+])
+def test_general_words_widened_to_the_pages_words(session, question, expected):
+    assert expected in rank_answers(session, question, facts_by_topic(session, None)).best.text
