@@ -210,6 +210,11 @@ def test_concurrent_inquiries_through_the_balancer_give_one_row_each(running_clu
 
 
 def test_two_messages_of_one_conversation_at_once_are_processed_one_after_the_other(running_cluster):
+    # A cold action server builds its term matcher and store snapshot on its first routing question, which
+    # on a loaded 2-core machine can outlast the lock's lifetime (20 s): warm every replica first, so that
+    # this measures the lock, not a cold start (two conversations: the balancer sends them to both).
+    for _ in range(2):
+        running_cluster.send(new_sender("warm"), "where should an adult with lymphoma be treated?")
     sender = new_sender("lock")
     running_cluster.send(sender, "hello")
     messages = ["my father has leukemia, where should he be treated?", "is there support for families?"]
