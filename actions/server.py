@@ -36,6 +36,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions.conversation_language import run_in_conversation_language
+from actions.warm_up import WARM_UP_TURNS, WarmUpTurn, warm_up
 
 TOKEN_HEADER = "X-Action-Token"
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
@@ -102,8 +103,9 @@ def error_body(status: int, message: str, **extra: Any) -> HTTPResponse:
 
 
 def create_app(token: str, action_package: str = "actions", max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-               name: str = "carebot_actions") -> Sanic:
-    """The Sanic app serving the actions of `action_package`, for callers that send `token`."""
+               name: str = "carebot_actions", warm_up_turns: tuple[WarmUpTurn, ...] = WARM_UP_TURNS) -> Sanic:
+    """The Sanic app serving the actions of `action_package`, for callers that send `token`; it plays
+    `warm_up_turns` before it listens (actions/warm_up.py), so `/health` answers once it is warm."""
     if not token:
         raise ValueError("the action server needs a non-empty token")
     expected = token.encode()
@@ -112,6 +114,10 @@ def create_app(token: str, action_package: str = "actions", max_body_bytes: int 
     app.config.REQUEST_MAX_SIZE = max_body_bytes
     executor = ActionExecutor()
     executor.register_package(action_package)
+
+    @app.listener("before_server_start")
+    async def warm(*_: Any) -> None:
+        await warm_up(executor, warm_up_turns)
 
     def authorized(request: Request) -> bool:
         given = (request.headers.get(TOKEN_HEADER) or "").encode()
