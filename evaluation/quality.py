@@ -19,7 +19,8 @@ from typing import Any
 
 import yaml
 
-from evaluation import common, condition_routing, quality_report, question_answering, safety, safety_languages
+from evaluation import (common, condition_routing, languages_nlu, quality_report, question_answering, safety,
+                        safety_languages)
 from evaluation.common import PROJECT_ROOT, log
 from settings import load_settings
 
@@ -465,7 +466,8 @@ def main(argv: list[str] | None = None) -> int:
         cases = smoke_cases(cases)
     qa_sets = {"question_answering": question_answering.load_cases(),
                "question_answering_heldout": question_answering.load_cases(question_answering.HELDOUT_CASES),
-               "question_answering_fresh": question_answering.load_cases(question_answering.FRESH_CASES)}
+               "question_answering_fresh": question_answering.load_cases(question_answering.FRESH_CASES),
+               "question_answering_unseen": question_answering.load_cases(question_answering.UNSEEN_CASES)}
     if args.smoke:
         qa_sets = {key: question_answering.smoke_cases(qa_cases) for key, qa_cases in qa_sets.items()}
     ood, sample_info = common.heldout_out_of_domain(n_ood)
@@ -507,6 +509,8 @@ def main(argv: list[str] | None = None) -> int:
         if system == "ours":
             log("ours: emergencies in every language (evaluation/safety_languages.py)")
             entry["safety_languages"] = safety_languages.run_in_subprocess(model, work / system / "safety_languages")
+            log("ours: understanding per language (evaluation/languages_nlu.py)")
+            entry["languages_nlu"] = languages_nlu.run_in_subprocess(model, work / system / "languages_nlu")
         if predictions:
             name = "confusion_matrix.png" if system == "ours" else f"confusion_matrix_{system}.png"
             plot_confusion_matrix(predictions, out / name, f"Intent confusion matrix ({system}, held-out test file)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from evaluation import common, condition_routing, question_answering, safety, safety_languages
+from evaluation import common, condition_routing, languages_nlu, question_answering, safety, safety_languages
 from evaluation.common import fmt, md_table
 
 SYSTEMS = ("ours", "baseline")
@@ -43,6 +43,7 @@ def headline(system: dict[str, Any]) -> dict[str, float | None]:
         "question_answering": (bot.get("question_answering") or {}).get("accuracy"),
         "question_answering_heldout": (bot.get("question_answering_heldout") or {}).get("accuracy"),
         "question_answering_fresh": (bot.get("question_answering_fresh") or {}).get("accuracy"),
+        "question_answering_unseen": (bot.get("question_answering_unseen") or {}).get("accuracy"),
         **safety.headline(system.get("safety")),
     }
 
@@ -59,6 +60,7 @@ HEADLINE_LABELS = {
     "question_answering": ("Question answering: share of qa_cases.yml answered as asked", True),
     "question_answering_heldout": ("Question answering: share of qa_cases_heldout.yml (never tuned on)", True),
     "question_answering_fresh": ("Question answering: share of qa_cases_fresh.yml (written later, frozen)", True),
+    "question_answering_unseen": ("Question answering: share of qa_cases_unseen.yml (2026-12-02, never tuned on)", True),
     **safety.HEADLINE_LABELS,
     **condition_routing.HEADLINE_LABELS,
 }
@@ -259,9 +261,12 @@ def render_markdown(results: dict[str, Any]) -> str:
                                                 cases_file=question_answering.HELDOUT_CASES)
     lines += question_answering.render_markdown({s: bots[s].get("question_answering_fresh") for s in systems},
                                                 cases_file=question_answering.FRESH_CASES)
+    lines += question_answering.render_markdown({s: bots[s].get("question_answering_unseen") for s in systems},
+                                                cases_file=question_answering.UNSEEN_CASES)
     lines += safety.render_markdown({s: results["systems"][s].get("safety") for s in systems})
     lines += condition_routing.render_markdown(results.get("condition_routing"))
     lines += safety_languages.render_markdown((results["systems"].get("ours") or {}).get("safety_languages"))
+    lines += languages_nlu.render_markdown((results["systems"].get("ours") or {}).get("languages_nlu"))
 
     # stories
     lines += [f"## Conversation tests (`rasa test core --e2e --stories {results.get('test_stories')}`)", ""]

@@ -36,6 +36,8 @@ CASES = EVALUATION_DIR / "qa_cases.yml"
 HELDOUT_CASES = EVALUATION_DIR / "qa_cases_heldout.yml"
 # A third set of 127, written later the same way (without the bot's code or answers), frozen: the fair figure
 FRESH_CASES = EVALUATION_DIR / "qa_cases_fresh.yml"
+# A fourth set of 71, written on 2026-12-02 after the other three had been tuned on, the same way: never tuned on
+UNSEEN_CASES = EVALUATION_DIR / "qa_cases_unseen.yml"
 KINDS = ("fact", "not_in_pages", "two_part", "right_hospital")
 EXPECTATION_KEYS = {"first_sentence", "answer", "units", "forbidden_units", "forbidden", "order",
                     "not_stated", "max_chars"}

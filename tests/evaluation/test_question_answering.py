@@ -182,8 +182,8 @@ def test_summary_counts_per_kind_and_also_kinds():
 
 # --- the case file -----------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module", params=[qa.CASES, qa.HELDOUT_CASES, qa.FRESH_CASES],
-                ids=["tuned", "held_out", "fresh"])
+@pytest.fixture(scope="module", params=[qa.CASES, qa.HELDOUT_CASES, qa.FRESH_CASES, qa.UNSEEN_CASES],
+                ids=["tuned", "held_out", "fresh", "unseen"])
 def cases(request):
     return qa.load_cases(request.param)
 
@@ -196,6 +196,9 @@ def test_the_held_out_sets_share_no_question_with_the_tuned_set_or_each_other():
     assert not [c["id"] for c in heldout if common.normalise_text(c["text"]) in tuned]
     earlier = tuned | {common.normalise_text(c["text"]) for c in heldout}
     assert not [c["id"] for c in fresh if common.normalise_text(c["text"]) in earlier]
+    unseen = qa.load_cases(qa.UNSEEN_CASES)
+    earlier |= {common.normalise_text(c["text"]) for c in fresh}
+    assert len(unseen) >= 70 and not [c["id"] for c in unseen if common.normalise_text(c["text"]) in earlier]
 
 
 def test_case_counts():
@@ -217,7 +220,7 @@ def test_cases_are_well_formed_and_grounded(cases):
         if case["kind"] == "two_part":
             # `order` where the question asks where to go first; a question asking the fact first has
             # an `answer` alternative that needs both parts instead
-            assert "answer" in case, case["id"]
+            assert "answer" in case or "order" in case, case["id"]
         assert set(case.get("units", []) + case.get("forbidden_units", [])) <= units, case["id"]
         # `why` cites <content file>:<quote key>[, key...]; a not_in_pages case may instead say what no
         # quote gives ("no quote gives a price").
