@@ -23,6 +23,10 @@ _COUNTRY_ALIASES = {
     "turkey": "TR", "türkiye": "TR", "ivory coast": "CI", "burma": "MM", "persia": "IR",
     "viet nam": "VN", "lao pdr": "LA", "prc": "CN", "mainland china": "CN", "macau": "MO",
     "hong kong sar": "HK", "swaziland": "SZ", "east timor": "TL", "cape verde": "CV",
+    # the short names patients write in their own language where CLDR gives only the long one
+    "السعودية": "SA", "الامارات": "AE", "سلطنة عمان": "OM", "امريكا": "US", "蒙古国": "MN", "中国大陆": "CN",
+    "사우디": "SA", "рф": "RU", "сша": "US", "монгол улс": "MN", "оху": "RU", "солонгос": "KR",
+    "өмнөд солонгос": "KR", "ану": "US", "хятад улс": "CN",
 }
 # Languages a chat form can offer as buttons: those Korean hospitals' international offices most
 # often serve (interpreters for others are arranged on request).
@@ -36,8 +40,13 @@ _EXTRA_NATIVE = {"pt", "it", "nl", "pl", "ro", "hu", "cs", "el", "he", "bn", "ur
                  "da", "fi", "ps", "so"}
 
 
+# Arabic letters written interchangeably in names (alef with or without hamza or madda)
+_ARABIC_VARIANTS = str.maketrans("إأآ", "ااا")
+
+
 def _key(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().replace("’", "'").split())
+    folded = unicodedata.normalize("NFKC", text).casefold().replace("’", "'").translate(_ARABIC_VARIANTS)
+    return " ".join(folded.split())
 
 
 @lru_cache(maxsize=1)

@@ -78,12 +78,21 @@ def calling_code(e164: str) -> str:
     return digits[:3]
 
 
+# Arabic-Indic and Eastern Arabic-Indic digits (Arabic, Persian and Urdu keyboards) read as 0-9
+_EASTERN_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+
+
+def as_western_digits(text: str) -> str:
+    """`text` with fullwidth forms folded (NFKC: "＋８６" is "+86") and Arabic-Indic digits as 0-9."""
+    return unicodedata.normalize("NFKC", text).translate(_EASTERN_DIGITS)
+
+
 def normalise_phone(text: Any, field: str = "contact_phone") -> str:
     """Return the number in E.164 form (`+821012345678`). The country code is required (`+` or the
     international `00` prefix); spaces, dashes, dots, brackets and a `(0)` trunk prefix are dropped."""
     if not isinstance(text, str):
         raise ValidationError(_PHONE_MESSAGE, field=field)
-    value = text.strip()
+    value = as_western_digits(text).strip()
     if value.lower().startswith("tel:"):
         value = value[4:]
     value = value.replace("(0)", "").replace("\uff0b", "+")
@@ -124,12 +133,31 @@ _MONTHS = {
     ], start=1)
     for name in names
 }
-_YEARS_WORDS = r"(?:y|yr|yrs|year|years|years?\s+old|yo|y\.o\.?|세|살|лет|год|года)"
-_AGE_YEARS = re.compile(rf"^(?:age\s*)?(\d{{1,3}})\s*(?:{_YEARS_WORDS})?\.?$")
-_AGE_MONTHS = re.compile(r"^(\d{1,3})\s*(?:m|mo|mos|month|months)(?:\s+old)?\.?$")
+# month names in the patients' other languages, as written in a date ("5 марта 2018", "5 مارس 2018")
+_MONTHS.update({
+    name: number
+    for number, names in enumerate([
+        ("января", "январь", "يناير", "كانون الثاني"), ("февраля", "февраль", "فبراير", "شباط"),
+        ("марта", "март", "مارس", "آذار", "اذار"), ("апреля", "апрель", "أبريل", "ابريل", "نيسان"),
+        ("мая", "май", "مايو", "أيار", "ايار"), ("июня", "июнь", "يونيو", "حزيران"),
+        ("июля", "июль", "يوليو", "تموز"), ("августа", "август", "أغسطس", "اغسطس", "آب", "اب"),
+        ("сентября", "сентябрь", "سبتمبر", "أيلول", "ايلول"), ("октября", "октябрь", "أكتوبر", "اكتوبر", "تشرين الأول"),
+        ("ноября", "ноябрь", "نوفمبر", "تشرين الثاني"), ("декабря", "декабрь", "ديسمبر", "كانون الأول"),
+    ], start=1)
+    for name in names if " " not in name
+})
+# "age", "full age" (Korean 만), "his/her/my age" (Arabic) before the number
+_AGE_LEAD = r"(?:age\s*:?\s*|만\s*|возраст\s*:?\s*|нас\s*:?\s*|العمر\s*:?\s*|عمره\s*|عمرها\s*|عمري\s*)?"
+_YEARS_WORDS = (r"(?:y|yr|yrs|year|years|years?\s+old|yo|y\.o\.?|세|살|лет|год|года|岁|歲|周岁|настай|нас|"
+                r"سنة|سنه|سنوات|عام|أعوام|اعوام)")
+_AGE_YEARS = re.compile(rf"^{_AGE_LEAD}(\d{{1,3}})\s*(?:{_YEARS_WORDS})?\.?$")
+_AGE_MONTHS = re.compile(r"^(\d{1,3})\s*(?:m|mo|mos|month|months|개월|달|месяц|месяца|месяцев|个月|個月|сар|сартай|"
+                         r"شهر|شهور|أشهر|اشهر)(?:\s+old)?\.?$")
 _AGE_WEEKS = re.compile(r"^(\d{1,3})\s*(?:w|wk|wks|week|weeks)(?:\s+old)?\.?$")
 _AGE_DAYS = re.compile(r"^(\d{1,3})\s*(?:d|day|days)(?:\s+old)?\.?$")
 _YEAR_FIRST = re.compile(r"^(\d{4})[-./](\d{1,2})[-./](\d{1,2})\.?$")
+# 2018년 3월 5일, 2018年3月5日
+_YEAR_MONTH_DAY_MARKED = re.compile(r"^(\d{4})\s*[년年]\s*(\d{1,2})\s*[월月]\s*(\d{1,2})\s*[일日号]?\.?$")
 _DAY_FIRST = re.compile(r"^(\d{1,2})([-./])(\d{1,2})\2(\d{4})$")
 _AGE_MESSAGE = "referral.invalid.age"
 
@@ -178,7 +206,7 @@ def parse_age_or_birth_date(text: Any, today: date | None = None, field: str = "
         return _birth_date(text.year, text.month, text.day, today, field)
     if not isinstance(text, str):
         raise ValidationError(_AGE_MESSAGE, field=field)
-    value = " ".join(unicodedata.normalize("NFKC", text).strip().lower().split())
+    value = " ".join(as_western_digits(text).strip().lower().split())
     if not value:
         raise ValidationError(_AGE_MESSAGE, field=field)
 
@@ -187,7 +215,7 @@ def parse_age_or_birth_date(text: Any, today: date | None = None, field: str = "
     for pattern, per_year in ((_AGE_MONTHS, 12), (_AGE_WEEKS, 52), (_AGE_DAYS, 365)):
         if match := pattern.match(value):
             return _age(int(match.group(1)) // per_year, field)
-    if match := _YEAR_FIRST.match(value):
+    if match := _YEAR_FIRST.match(value) or _YEAR_MONTH_DAY_MARKED.match(value):
         return _birth_date(int(match.group(1)), int(match.group(2)), int(match.group(3)), today, field)
     if match := _DAY_FIRST.match(value):
         first, separator, second, year = int(match.group(1)), match.group(2), int(match.group(3)), int(match.group(4))
@@ -201,7 +229,7 @@ def parse_age_or_birth_date(text: Any, today: date | None = None, field: str = "
             return _birth_date(year, first, second, today, field)
         raise ValidationError("referral.invalid.date_ambiguous", field=field)
 
-    tokens = re.findall(r"[a-z]+|\d+", value)
+    tokens = re.findall(r"[^\W\d_]+|\d+", value)
     words = [token for token in tokens if token.isalpha() and token not in {"st", "nd", "rd", "th", "of"}]
     numbers = [token for token in tokens if token.isdigit()]
     if len(words) == 1 and words[0] in _MONTHS and len(numbers) == 2:
@@ -217,8 +245,10 @@ def parse_age_or_birth_date(text: Any, today: date | None = None, field: str = "
 # --- small helpers for the other fields ---------------------------------------------------------------
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_YES = {"yes", "y", "true", "1", "on", "yeah", "yep", "sure", "i do", "we do", "have", "네", "예", "да"}
-_NO = {"no", "n", "false", "0", "off", "nope", "not yet", "i don't", "i do not", "don't have", "아니요", "아니오", "нет"}
+_YES = {"yes", "y", "true", "1", "on", "yeah", "yep", "sure", "i do", "we do", "have", "네", "예", "있어요", "да", "есть",
+        "是", "是的", "对", "有", "тийм", "за", "байгаа", "نعم", "أجل", "اجل", "ايوه"}
+_NO = {"no", "n", "false", "0", "off", "nope", "not yet", "i don't", "i do not", "don't have", "아니요", "아니오", "아니",
+       "없어요", "нет", "не", "否", "不", "不是", "没有", "үгүй", "байхгүй", "لا", "كلا"}
 # The free-text fields `clean_text` checks, and what can be wrong with each: the message of a problem is
 # `referral.invalid.<field>.<problem>`, one whole sentence per field, so that a language can inflect the
 # field's name as each sentence needs.

@@ -49,6 +49,8 @@ def test_malformed_email_is_rejected_with_a_helpful_message(typed):
     ("+976 9911.2233", "+97699112233"),
     ("tel:+998901234567", "+998901234567"),
     ("+1 415 555 0100", "+14155550100"),
+    ("+٩٧١ ٥٠ ١٢٣ ٤٥٦٧", "+971501234567"),      # Arabic-Indic digits
+    ("＋８６ １３８ ０００ ００００", "+861380000000"),  # fullwidth, as a Chinese keyboard types it
 ])
 def test_phone_is_normalised_to_e164(typed, expected):
     assert normalise_phone(typed) == expected
@@ -93,6 +95,11 @@ def test_impossible_phone_is_rejected(typed):
     ("16 Jun 1979", 45, date(1979, 6, 16)),    # birthday tomorrow
     ("25/12/1980", 44, date(1980, 12, 25)),    # only one reading possible
     (date(2020, 1, 1), 5, date(2020, 1, 1)),
+    # in the patients' other languages and scripts
+    ("만 45세", 45, None), ("5岁", 5, None), ("45 настай", 45, None), ("عمره 45 سنة", 45, None),
+    ("٤٥ سنة", 45, None), ("8개월", 0, None), ("30 месяцев", 2, None),
+    ("1979년 3월 2일", 46, date(1979, 3, 2)), ("1979年3月2日", 46, date(1979, 3, 2)),
+    ("2 марта 1979", 46, date(1979, 3, 2)), ("2 مارس 1979", 46, date(1979, 3, 2)),
 ])
 def test_age_or_birth_date_is_read(typed, age, born):
     assert parse_age_or_birth_date(typed, today=TODAY) == AgeOrBirthDate(age=age, birth_date=born)
@@ -158,6 +165,9 @@ def test_typed_references_are_read_leniently():
 @pytest.mark.parametrize(("typed", "code"), [
     ("Mongolia", "MN"), ("mn", "MN"), ("Монголия", "MN"), ("Kazakhstan", "KZ"), ("Қазақстан", "KZ"),
     ("USA", "US"), ("Russian Federation", "RU"), ("Россия", "RU"), ("the Philippines", "PH"), ("Việt Nam", "VN"),
+    # short names as patients write them in their own language, Arabic with and without hamza
+    ("السعودية", "SA"), ("الإمارات", "AE"), ("الامارات", "AE"), ("الأردن", "JO"), ("الاردن", "JO"),
+    ("蒙古国", "MN"), ("사우디", "SA"), ("РФ", "RU"), ("Монгол Улс", "MN"), ("ОХУ", "RU"),
 ])
 def test_countries_become_iso_codes(typed, code):
     assert normalise_country(typed) == code
@@ -197,3 +207,14 @@ def test_clean_field_is_what_a_form_slot_validator_calls():
     assert [spec.name for spec in referrals.INQUIRY_FIELDS if spec.required] == [
         "conversation_id", "consent", "writer", "patient_name", "age_or_birth_date", "country", "language",
         "diagnosis", "stage", "wants"]
+
+
+@pytest.mark.parametrize(("typed", "answer"), [
+    ("yes", True), ("네", True), ("да", True), ("是的", True), ("тийм", True), ("نعم", True),
+    ("no", False), ("아니요", False), ("нет", False), ("没有", False), ("үгүй", False), ("لا", False),
+    ("", None),
+])
+def test_yes_or_no_is_read_in_every_language(typed, answer):
+    from referrals.validation import parse_yes_no
+
+    assert parse_yes_no(typed, "consent") is answer
