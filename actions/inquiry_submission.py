@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.conversation_language import conversation_language
 from actions.referral_form import ALREADY_SENT, DERIVED_SLOTS, FORM, FORM_SLOTS, summary_text
 from actions.replies import send_meta
 from actions.safety import coordinator_contact_text
@@ -85,6 +86,7 @@ def inquiry_data(tracker: Tracker) -> dict[str, Any]:
         "age_or_birth_date": birth.group(1) if birth else age_text.split(" ")[0],
         "country": slots.get("inquiry_country"),
         "language": slots.get("inquiry_language"),
+        "chat_language": conversation_language(tracker),
         "diagnosis": slots.get("inquiry_diagnosis"),
         "condition_id": slots.get("inquiry_condition_id"),
         "recommended_unit_id": slots.get("inquiry_unit_id"),

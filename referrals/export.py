@@ -19,7 +19,7 @@ from referrals.places import country_name
 
 CSV_COLUMNS = (
     "reference", "submitted_at", "updated_at", "status", "assigned_to", "writer", "relation", "writer_name",
-    "patient_name", "age", "birth_date", "country", "country_name", "language", "diagnosis", "condition_id",
+    "patient_name", "age", "birth_date", "country", "country_name", "language", "chat_language", "diagnosis", "condition_id",
     "condition_name", "recommended_unit_id", "recommended_unit_name", "stage", "wants", "treatment_history",
     "questions", "has_records", "has_pathology", "has_imaging", "travel_plans", "contact_email", "contact_phone", "consent_given_at", "replied_at",
     "replied_by", "personal_data_deleted_at",
@@ -62,6 +62,7 @@ def inquiry_row(inquiry: Inquiry, known: Names | None = None) -> dict[str, str]:
         "country": inquiry.country,
         "country_name": country_name(inquiry.country),
         "language": inquiry.language,
+        "chat_language": inquiry.chat_language,
         "diagnosis": inquiry.diagnosis,
         "condition_id": inquiry.condition_id,
         "condition_name": known.condition(inquiry.condition_id),

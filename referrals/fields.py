@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+from languages import LANGUAGES
 from referrals.enums import Relation, StageOfCare, Want, Writer
 from referrals.errors import ConsentRequired, ValidationError
 from referrals.places import normalise_country, normalise_language
@@ -42,6 +43,7 @@ INQUIRY_FIELDS: tuple[FieldSpec, ...] = (
               "Text, an int (age) or a date; alternatively pass age and/or birth_date"),
     FieldSpec("country", "Country the patient lives in", True, "Name or ISO code; stored as ISO alpha-2"),
     FieldSpec("language", "Preferred language", True, "Name or ISO 639 code"),
+    FieldSpec("chat_language", "Language the chat was written in", False, "One of the bot's language codes"),
     FieldSpec("diagnosis", "Diagnosis in the patient's own words", True),
     FieldSpec("condition_id", "Normalised condition id", False),
     FieldSpec("recommended_unit_id", "Recommended unit id (knowledge store)", False),
@@ -76,6 +78,15 @@ def _wants(value: Any, field: str = "wants") -> tuple[Want, ...]:
         raise ValidationError("referral.invalid.wants_none", field=field)
     chosen = {Want.parse(item, field=field) for item in value}
     return tuple(want for want in Want if want in chosen)
+
+
+def _chat_language(value: Any, field: str) -> str | None:
+    """One of the bot's language codes, or None when not given."""
+    if value in (None, ""):
+        return None
+    if value not in LANGUAGES:
+        raise ValidationError("referral.invalid.chat_language", field=field)
+    return value
 
 
 def _conversation_id(value: Any, field: str) -> str:
@@ -116,6 +127,8 @@ def clean_field(name: str, value: Any, *, today: date | None = None) -> Any:
         return normalise_country(value, field=name)
     if name == "language":
         return normalise_language(value, field=name)
+    if name == "chat_language":
+        return _chat_language(value, name)
     if name == "contact_email":
         return normalise_email(value, field=name)
     if name == "contact_phone":
@@ -182,7 +195,7 @@ def clean_inquiry(data: Mapping[str, Any], *, now: datetime | None = None) -> di
             errors.setdefault(source or name, error)
             return None
 
-    for name in ("conversation_id", "consent_version", "patient_name", "country", "language", "diagnosis",
+    for name in ("conversation_id", "consent_version", "patient_name", "country", "language", "chat_language", "diagnosis",
                  "condition_id", "recommended_unit_id", "treatment_history", "questions", "has_records",
                  "has_pathology", "has_imaging", "travel_plans"):
         values[name] = take(name)

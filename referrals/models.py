@@ -130,6 +130,9 @@ class Inquiry(Base):
     birth_date = Column(Date)
     country = Column(String(2), nullable=False, index=True)
     language = Column(String(8), nullable=False, index=True)
+    # the language the patient wrote the chat in (languages.LANGUAGES), which may differ from the
+    # preferred language for the coordinators' reply; None for inquiries from before it was kept
+    chat_language = Column(String(8))
 
     # the medical question
     diagnosis = Column(Text)

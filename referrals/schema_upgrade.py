@@ -25,6 +25,9 @@ ADDED_COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("role", "VARCHAR(20) NOT NULL DEFAULT 'administrator'"),
         ("email", "VARCHAR(254)"),
     ],
+    "referral_inquiries": [
+        ("chat_language", "VARCHAR(8)"),
+    ],
 }
 
 

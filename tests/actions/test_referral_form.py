@@ -180,6 +180,12 @@ def test_a_confirmed_form_becomes_a_valid_inquiry():
     assert cleaned["recommended_unit_id"] == "snuh_pediatric_hmo"
     assert cleaned["travel_plans"] is None and cleaned["contact_email"] == "lee@example.mn"
     assert data["conversation_id"] == "sender-1"
+    assert cleaned["chat_language"] == "en"
+
+
+def test_the_inquiry_keeps_the_language_the_chat_is_written_in():
+    data = inquiry_data(tracker_for("보내 주세요", language="mn", **COMPLETE))
+    assert clean_inquiry(data)["chat_language"] == "mn"
 
 
 def test_summary_shows_every_answer():

@@ -284,6 +284,16 @@ def test_inquiry_page_shows_fields_transcript_and_records_the_view(console):
     assert client.get(console.url("/inquiries/not-a-reference")).status_code == 404
 
 
+def test_inquiry_page_shows_the_language_the_chat_was_written_in(console):
+    """The patient chatted in Russian and prefers the reply in English: the coordinator sees both."""
+    client = console.sign_in()
+    written = client.get(console.url(f"/inquiries/{seed(console, chat_language='ru', language='English')}")).text
+    shown = written[written.index('id="chat-language"'):]
+    assert shown.split("</dd>")[0].endswith("Russian (ru)")
+    older = client.get(console.url(f"/inquiries/{seed(console, conversation_id='older')}")).text
+    assert older[older.index('id="chat-language"'):].split("</dd>")[0].endswith("—")
+
+
 def test_workflow_status_assign_notes_and_reply(console):
     reference = seed(console)
     client = console.sign_in()

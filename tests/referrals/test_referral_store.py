@@ -391,3 +391,24 @@ def test_accounts_store_hashes_and_authenticate(session):
     assert referrals.authenticate(session, "anna", "a brand new password") is not None
     referrals.set_active(session, "anna", False)
     assert referrals.authenticate(session, "anna", "a brand new password") is None
+
+
+def test_the_chats_language_is_kept_beside_the_preferred_language(session, inquiry_data):
+    reference = referrals.submit_inquiry(session, inquiry_data(chat_language="ko", language="English"))
+    inquiry = referrals.get_inquiry(session, reference)
+    assert (inquiry.chat_language, inquiry.language) == ("ko", "en")
+    older = referrals.get_inquiry(session, referrals.submit_inquiry(session, inquiry_data(conversation_id="c2")))
+    assert older.chat_language is None
+    with pytest.raises(referrals.ValidationError) as raised:
+        referrals.submit_inquiry(session, inquiry_data(conversation_id="c3", chat_language="klingon"))
+    assert raised.value.field == "chat_language"
+
+
+def test_a_database_from_before_the_chats_language_gets_the_column(engine):
+    from sqlalchemy import inspect, text
+
+    with engine.begin() as connection:
+        connection.execute(text("ALTER TABLE referral_inquiries DROP COLUMN chat_language"))
+    assert "chat_language" not in {c["name"] for c in inspect(engine).get_columns("referral_inquiries")}
+    referrals.create_schema(engine)
+    assert "chat_language" in {c["name"] for c in inspect(engine).get_columns("referral_inquiries")}
