@@ -293,6 +293,8 @@ class Catalog:
     ontology_ids: dict[str, tuple[str, ...]] = field(default_factory=dict)  # curated id -> DO ids it stands for
     terminology: dict = field(default_factory=dict)
     senses: tuple[Sense, ...] = ()
+    # the patients' words in other languages (vocabulary/languages/<code>.yml, knowledge.vocabulary_languages)
+    languages: dict[str, Any] = field(default_factory=dict)
 
     def all_conditions(self) -> dict[str, Condition]:
         """Curated and terminology conditions together (curated first; ids never collide)."""
@@ -921,6 +923,10 @@ def load_catalog(
         _load_content_file(catalog, path, Path(sources_dir))
     _check_references(catalog)
     _check_term_conflicts(catalog)
+    # imported here: vocabulary_languages imports this module's reading helpers
+    from knowledge.vocabulary_languages import load_languages
+
+    catalog.languages = load_languages(catalog, Path(vocabulary_dir) / "languages")
     if terminology_file is not None:
         # imported here: ontology_merge imports this module's dataclasses
         from knowledge.ontology import load_terminology

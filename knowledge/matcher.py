@@ -20,6 +20,9 @@ Robustness, in order:
    ("choriocarcinona"), never its ordinary words ("extensive"), and its words are never corrected.
 
 Offsets are CHARACTER offsets into the original text: `text[m.start:m.end] == m.text`.
+
+The same ids in Korean, Chinese, Russian, Mongolian and Arabic come from knowledge/matcher_languages.py
+(vocabulary/languages/), added to the candidates of `find_all` only for a text in those scripts.
 """
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable
 
+from knowledge import matcher_languages as languages
 from knowledge import matcher_phrases as phrases
 from knowledge.catalog import Catalog, Term, default_catalog
 
@@ -214,6 +218,8 @@ class TermMatcher:
                          self._normalised_set(sense.unless), sense.means,
                          self._labels_by_id[(CONDITION, sense.otherwise)])
                         for sense in catalog.senses]
+        # Korean, Chinese, Russian, Mongolian and Arabic words for the same ids (knowledge/matcher_languages.py)
+        self._languages = languages.LanguageMatcher(catalog)
 
     # --- building ------------------------------------------------------------------------------
 
@@ -356,6 +362,7 @@ class TermMatcher:
         candidates.extend(phrases.find_cancer_of(self, kept, words, text, candidates))
         candidates.extend(phrases.find_head_variants(self, kept, words, text))
         candidates = phrases.apply_senses(self, candidates, words)
+        candidates.extend(self._languages.find(text))
 
         chosen: list[TermMatch] = []
         for kind in _KIND_PRIORITY:

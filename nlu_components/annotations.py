@@ -81,9 +81,10 @@ def annotate(text: str, entities: list[dict[str, Any]], originals: dict[tuple, s
 
 @lru_cache(maxsize=1)
 def _tokenizer():
-    from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+    """The pipeline's tokenizer (config.yml): Korean and Chinese cut into words, the rest at spaces."""
+    from nlu_components.script_tokenizer import ScriptAwareTokenizer
 
-    return WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
+    return ScriptAwareTokenizer.create(ScriptAwareTokenizer.get_default_config(), None, None, None)
 
 
 def _aligned(text: str, entity: dict[str, Any]) -> bool:
