@@ -19,8 +19,8 @@ from typing import Any
 
 import yaml
 
-from evaluation import (common, condition_routing, languages_nlu, quality_report, question_answering, safety,
-                        safety_languages)
+from evaluation import (common, condition_routing, languages_nlu, quality_report, question_answering,
+                        routing_languages, safety, safety_languages)
 from evaluation.common import PROJECT_ROOT, log
 from settings import load_settings
 
@@ -522,6 +522,8 @@ def main(argv: list[str] | None = None) -> int:
     log("routing of the disease terminology's conditions (evaluation/condition_routing.py)")
     results["condition_routing"] = condition_routing.measure(load_settings().database_url)
     results["summary"]["ours"].update(condition_routing.headline(results["condition_routing"]))
+    log("routing per language (evaluation/routing_languages.py)")
+    results["routing_languages"] = routing_languages.measure(load_settings().database_url)
     results["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     common.write_json(out / "eval.json", results)
     plot_comparison(results, out / "quality.png")
