@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from evaluation import (common, condition_routing, languages_nlu, quality_report, question_answering,
-                        routing_languages, safety, safety_languages)
+                        reply_languages, routing_languages, safety, safety_languages)
 from evaluation.common import PROJECT_ROOT, log
 from settings import load_settings
 
@@ -389,10 +389,12 @@ def read_story_results(out_dir: Path) -> dict[str, Any]:
 
 def evaluate_bot(label: str, model: Path, workdir: Path, cases: list[dict], ood: list[str],
                  in_domain: list[tuple[str, str]], concurrency: int, stories: Path = TEST_STORIES,
-                 nlu_file: Path = TEST_NLU, qa_sets: dict[str, list[dict]] | None = None) -> dict[str, Any]:
+                 nlu_file: Path = TEST_NLU, qa_sets: dict[str, list[dict]] | None = None,
+                 language_sample: list[tuple[str, str]] | None = None) -> dict[str, Any]:
     """Everything measured on one model: `rasa test nlu` on the held-out file, then, with the bot running,
     the routing cases, out-of-domain and in-domain messages, the question-answering sets (`qa_sets`: report
-    key -> cases, evaluation/question_answering.py) and the conversation tests.
+    key -> cases, evaluation/question_answering.py), the languages' messages (`language_sample`,
+    evaluation/reply_languages.py) and the conversation tests.
 
     The three load the model in three processes at once (the Rasa CLI tests and the server), which on a
     multi-core machine takes little longer than loading it once; their figures do not depend on speed.
@@ -408,8 +410,10 @@ def evaluate_bot(label: str, model: Path, workdir: Path, cases: list[dict], ood:
                 "messages; conversation tests")
             started = time.monotonic()
             qa_sets = qa_sets or {}
+            language_sample = language_sample or []
             conversations = ([c["turns"] for c in cases] + [[m] for m in ood] + [[t] for _, t in in_domain]
-                             + [[c["text"]] for qa_cases in qa_sets.values() for c in qa_cases])
+                             + [[c["text"]] for qa_cases in qa_sets.values() for c in qa_cases]
+                             + [[message] for _, message in language_sample])
             replies = asyncio.run(common.run_conversations(stack.url, conversations, concurrency=concurrency))
             seconds = time.monotonic() - started
             story_results = story_future.result()
@@ -422,6 +426,8 @@ def evaluate_bot(label: str, model: Path, workdir: Path, cases: list[dict], ood:
            "declines": summarise_declines(ood_entries, in_domain_entries),
            "stories": story_results,
            **_score_qa_sets(qa_sets, [turns[-1] for turns in replies[len(cases) + len(ood) + len(in_domain):]]),
+           "reply_languages": reply_languages.score(
+               language_sample, [turns[-1] for turns in replies[len(replies) - len(language_sample):]]),
            "messages_seconds": round(seconds, 1), "startup": stack.timings}
     return {"nlu": nlu, "bot": bot}
 
@@ -470,6 +476,7 @@ def main(argv: list[str] | None = None) -> int:
                "question_answering_unseen": question_answering.load_cases(question_answering.UNSEEN_CASES)}
     if args.smoke:
         qa_sets = {key: question_answering.smoke_cases(qa_cases) for key, qa_cases in qa_sets.items()}
+    language_sample = reply_languages.sample_messages(3 if args.smoke else reply_languages.SAMPLE_PER_LANGUAGE)
     ood, sample_info = common.heldout_out_of_domain(n_ood)
     in_domain = common.heldout_in_domain(TEST_NLU, n_in)
     results["out_of_domain_sample"] = sample_info
@@ -497,7 +504,7 @@ def main(argv: list[str] | None = None) -> int:
         if train_seconds is not None:
             entry["train_seconds"] = train_seconds
         measured = evaluate_bot(system, model, work / system, cases, ood, in_domain, args.concurrency,
-                                stories, nlu_file, qa_sets=qa_sets)
+                                stories, nlu_file, qa_sets=qa_sets, language_sample=language_sample)
         nlu = measured["nlu"]
         predictions = nlu.pop("predictions", None)
         entry["nlu"] = nlu

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from evaluation import (common, condition_routing, languages_nlu, question_answering, routing_languages, safety,
-                        safety_languages)
+from evaluation import (common, condition_routing, languages_nlu, question_answering, reply_languages,
+                        routing_languages, safety, safety_languages)
 from evaluation.common import fmt, md_table
 
 SYSTEMS = ("ours", "baseline")
@@ -268,6 +268,7 @@ def render_markdown(results: dict[str, Any]) -> str:
     lines += condition_routing.render_markdown(results.get("condition_routing"))
     lines += safety_languages.render_markdown((results["systems"].get("ours") or {}).get("safety_languages"))
     lines += languages_nlu.render_markdown((results["systems"].get("ours") or {}).get("languages_nlu"))
+    lines += reply_languages.render_markdown({s: bots[s].get("reply_languages") for s in systems})
     if results.get("routing_languages"):
         lines += ["## Routing per language (`python -m evaluation.routing_languages`)", "", "```",
                   routing_languages.render(results["routing_languages"], misses=True), "```", ""]
