@@ -16,6 +16,7 @@ _NEUTRAL_TOKEN = re.compile(r"[A-Za-z0-9._/:-]*\d[A-Za-z0-9._/:-]*|[\w.+-]+@[\w.
 _WORD = re.compile(r"[^\W\d_]+")
 # Hangul syllables and Han characters carry a syllable or a word each: fewer of them are needed
 _DENSE_SCRIPT = re.compile(r"[\u3131-\u318e\uac00-\ud7a3\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_ARABIC_LETTER = re.compile(r"[\u0620-\u064a\u066e-\u06d3\u06fa-\u06ff]")
 
 # Decided only on at least this much: two words of ten letters between them in alphabetic scripts
 # ("мне очень плохо" decides; "нет", "ok thanks", "thank you" do not), or three Hangul or Han characters
@@ -23,6 +24,9 @@ _DENSE_SCRIPT = re.compile(r"[\u3131-\u318e\uac00-\ud7a3\u3400-\u4dbf\u4e00-\u9f
 MIN_WORDS = 2
 MIN_LETTERS = 10
 MIN_DENSE_CHARACTERS = 3
+# Arabic writes few letters per word (no short vowels) and its script is no other language's of the six:
+# two words of six letters between them decide ("ابي انتحر", "جدي ما يصحى"), a single "لا" does not
+MIN_ARABIC_LETTERS = 6
 # a patient's or a doctor's full name is at most this many capitalised words
 MAX_NAME_WORDS = 4
 
@@ -47,5 +51,8 @@ def enough_evidence(text: str) -> bool:
         return False
     dense = sum(len(_DENSE_SCRIPT.findall(word)) for word in words)
     if dense >= MIN_DENSE_CHARACTERS:
+        return True
+    arabic = sum(len(_ARABIC_LETTER.findall(word)) for word in words)
+    if len(words) >= MIN_WORDS and arabic >= MIN_ARABIC_LETTERS:
         return True
     return len(words) >= MIN_WORDS and sum(len(word) for word in words) >= MIN_LETTERS

@@ -7,7 +7,9 @@ both (see safety_patterns.yml) force their intent with full confidence, emergenc
 Emergencies are judged both ways. A red-flag phrase escalates unless the message only tells of a
 resolved or long-past symptom or asks about a unit, a definition, a risk or a plan ("which unit treats
 shortness of breath?") with nothing acute in it (a temperature reading, "now", "help", "she is
-bleeding"); suicide and self-harm always escalate. The classifier's own `emergency` guess is kept when
+bleeding"); suicide and self-harm always escalate. A pattern's own `unless_any` calms that pattern alone in
+the same way: "my mother is dying, we would like palliative care" asks for care, "he is dying, what do we do?"
+is an emergency. The classifier's own `emergency` guess is kept when
 the message holds any red-flag word and lowered when it holds none (an alarm set for noon) or only a
 non-acute mention: the emergency answer to what is not one erodes trust in the real ones.
 
@@ -53,9 +55,15 @@ class SafetyPattern:
     requires_any: re.Pattern | None
     always: bool = False  # escalates whatever the context (suicide, self-harm)
     language: str = "en"
+    # the request this pattern's words also come with when nothing is wrong ("dying" beside "hospice",
+    # "palliative care"): the pattern does not count when it matches and nothing acute is said
+    unless_any: re.Pattern | None = None
 
     def matches(self, text: str) -> bool:
         return bool(self.pattern.search(text)) and (self.requires_any is None or bool(self.requires_any.search(text)))
+
+    def calmed_by_request(self, text: str, context: "EmergencyContext") -> bool:
+        return self.unless_any is not None and bool(self.unless_any.search(text)) and not context.is_acute(text)
 
 
 @dataclass(frozen=True)
@@ -88,7 +96,7 @@ def _language_of(path: Path) -> str:
     return "en" if path == PATTERNS_FILE else path.stem
 
 
-def _compile(path: Path, intent: str, entry: dict, requires: str | None) -> SafetyPattern:
+def _compile(path: Path, intent: str, entry: dict, requires: str | None, unless: str | None = None) -> SafetyPattern:
     try:
         return SafetyPattern(
             intent=intent,
@@ -97,6 +105,7 @@ def _compile(path: Path, intent: str, entry: dict, requires: str | None) -> Safe
             requires_any=re.compile(requires, re.IGNORECASE) if requires else None,
             always=bool(entry.get("always")),
             language=_language_of(path),
+            unless_any=re.compile(unless, re.IGNORECASE) if unless else None,
         )
     except (KeyError, re.error) as error:
         raise ValueError(f"{path}: {intent} pattern {entry.get('id', '?')!r} is invalid: {error}") from error
@@ -106,17 +115,23 @@ def load_patterns(path: Path | None = None) -> list[SafetyPattern]:
     """Compile the patterns of `path` (default: every language's file), emergencies of every language
     first; a broken pattern fails loudly at start-up, not mid-chat.
 
-    A pattern's `requires_any` is joined with those of the same id in the other files: a Korean fever
-    during an English "chemo" ("엄마 chemo 후에 열 39도") is a fever during treatment."""
+    A pattern's `requires_any` (and `unless_any`) is joined with those of the same id in the other files: a
+    Korean fever during an English "chemo" ("엄마 chemo 후에 열 39도") is a fever during treatment."""
     documents = [(file, _document(file)) for file in ([path] if path else pattern_files())]
-    requires: dict[tuple[str, str], list[str]] = {}
-    for _, document in documents:
-        for intent in GUARDED_INTENTS:
-            for entry in document.get(intent) or []:
-                if entry.get("requires_any") and "id" in entry:
-                    requires.setdefault((intent, entry["id"]), []).append(entry["requires_any"])
-    joined = {key: "|".join(f"(?:{part})" for part in parts) for key, parts in requires.items()}
-    return [_compile(file, intent, entry, joined.get((intent, entry.get("id"))) if entry.get("requires_any") else None)
+    joined: dict[str, dict[tuple[str, str], str]] = {}
+    for key in ("requires_any", "unless_any"):
+        parts: dict[tuple[str, str], list[str]] = {}
+        for _, document in documents:
+            for intent in GUARDED_INTENTS:
+                for entry in document.get(intent) or []:
+                    if entry.get(key) and "id" in entry:
+                        parts.setdefault((intent, entry["id"]), []).append(entry[key])
+        joined[key] = {name: "|".join(f"(?:{part})" for part in found) for name, found in parts.items()}
+
+    def condition(key: str, intent: str, entry: dict) -> str | None:
+        return joined[key].get((intent, entry.get("id"))) if entry.get(key) else None
+
+    return [_compile(file, intent, entry, condition("requires_any", intent, entry), condition("unless_any", intent, entry))
             for intent in GUARDED_INTENTS for file, document in documents for entry in document.get(intent) or []]
 
 
@@ -140,6 +155,7 @@ def load_context(path: Path | None = None) -> EmergencyContext:
 
 
 _DEFAULT_CONTEXT: EmergencyContext | None = None
+_DEFAULT_PATTERNS: list[SafetyPattern] | None = None
 
 
 def default_context() -> EmergencyContext:
@@ -149,17 +165,25 @@ def default_context() -> EmergencyContext:
     return _DEFAULT_CONTEXT
 
 
+def default_patterns() -> list[SafetyPattern]:
+    global _DEFAULT_PATTERNS
+    if _DEFAULT_PATTERNS is None:
+        _DEFAULT_PATTERNS = load_patterns()
+    return _DEFAULT_PATTERNS
+
+
 def guarded_intent(text: str, patterns: list[SafetyPattern],
                    context: EmergencyContext | None = None) -> tuple[str, str] | None:
     """The intent and pattern id that `text` must get, or None.
 
     A red flag escalates unless the context says it is not acute (then the diagnosis patterns are still
-    checked: "what are her chances? she had a seizure years ago" is a prognosis request)."""
+    checked: "what are her chances? she had a seizure years ago" is a prognosis request), or unless the
+    pattern's own `unless_any` request is made with nothing acute ("dying ... palliative care")."""
     context = context or default_context()
     text = normalise(text)
     calm = None  # computed once, only when a contextual red flag matched
     for pattern in patterns:
-        if not pattern.matches(text):
+        if not pattern.matches(text) or pattern.calmed_by_request(text, context):
             continue
         if pattern.intent == "emergency" and not pattern.always:
             calm = context.not_acute(text) if calm is None else calm
@@ -169,12 +193,20 @@ def guarded_intent(text: str, patterns: list[SafetyPattern],
     return None
 
 
-def keeps_classifier_emergency(text: str, context: EmergencyContext | None = None) -> bool:
+def keeps_classifier_emergency(text: str, context: EmergencyContext | None = None,
+                               patterns: list[SafetyPattern] | None = None) -> bool:
     """Whether a classifier `emergency` (no pattern matched) stands: the message holds a red-flag word
-    and is not merely a resolved symptom or a question without anything acute."""
+    and is not merely a resolved symptom, a question without anything acute, or the request a red flag's
+    `unless_any` names ("dying, we would like palliative care") with no other red-flag word beside it."""
     context = context or default_context()
     text = normalise(text)
-    return bool(context.vocabulary.search(text)) and not context.not_acute(text)
+    if not context.vocabulary.search(text) or context.not_acute(text):
+        return False
+    for pattern in (default_patterns() if patterns is None else patterns):
+        if pattern.intent == "emergency" and pattern.matches(text) and pattern.calmed_by_request(text, context):
+            # neither the calmed phrase nor the request is a red-flag word ("호스피스" holds 피); any other one is
+            text = pattern.unless_any.sub(" ", pattern.pattern.sub(" ", text))
+    return bool(context.vocabulary.search(text))
 
 
 def lowered_intent(ranking: list[dict[str, Any]]) -> dict[str, Any]:
@@ -212,7 +244,7 @@ class SafetyGuard(GraphComponent):
             if found is None or (found[0] != "emergency" and current == "emergency"):
                 # no red-flag pattern: a classifier emergency stands only on a red-flag word in an
                 # acute message; a diagnosis pattern alone never lowers one the classifier found
-                if current == "emergency" and not keeps_classifier_emergency(text, self.context):
+                if current == "emergency" and not keeps_classifier_emergency(text, self.context, self.patterns):
                     ranking = message.get(INTENT_RANKING_KEY) or []
                     lowered = lowered_intent(ranking)
                     message.set(INTENT, lowered, add_to_output=True)

@@ -41,6 +41,13 @@ def test_short_or_mixed_messages_are_undecided(text):
     assert detect_language(text) is UNDECIDED
 
 
+@pytest.mark.parametrize("text", ["ابوي طاح", "امي ما تصحى", "لا شكرا"])
+def test_two_short_arabic_words_decide_arabic(text):
+    """Arabic writes few letters per word and no other language of the six uses its script: an emergency
+    of two words ("my dad fell") is answered in Arabic from the first message."""
+    assert detect_language(text) == "ar"
+
+
 def test_a_code_inside_a_sentence_does_not_hide_its_language():
     assert detect_language("엄마가 CAR-T 치료 후에 계속 피곤해해요") == "ko"
     assert detect_language("妈妈体温38.8，在做化疗") == "zh"

@@ -129,3 +129,141 @@ def test_a_current_reading_after_a_long_past_one_still_escalates():
     assert escalates("год назад закончили химию, а сейчас температура 39")
     assert escalates("в прошлом году была химия и сейчас температура 38.9")
     assert escalates("Гурван сарын өмнө хими хийлгэсэн, одоо 39 хэм халуурч байна")
+
+
+# Issue #15, the gaps found writing natural messages (2026-12-02): each gap's neighbours, written for these
+# tests (other relatives, tenses, spellings, spacing); the reported sentences themselves are measured in
+# evaluation/emergency_cases_<lang>.yml.
+REPORTED_GAP_RED_FLAGS = {
+    "veins_and_wrists_cut": ["дочь режет себе вены, помогите", "вены себе порезал, кровь идёт", "она порезала себя лезвием",
+                             "сын наносит себе порезы на руках", "بنتي جرحت معصمها", "بدي اقطع شراييني",
+                             "딸이 손목을 그었대요", "언니가 허벅지를 긋고 있어요", "我女儿割了静脉", "他想割手腕"],
+    "all_the_pills": ["отец принял сразу все свои таблетки", "жена наглоталась снотворного",
+                      "муж съел целую пачку обезболивающих"],
+    "fever_told_otherwise": ["у дочки после химии горит вся, температура высокая",
+                             "ребёнок на химиотерапии затемпературил, градусник показывает 38,9",
+                             "после курса химии на градуснике 39"],
+    "no_sense_in_living": ["не вижу смысла в жизни", "смысла жить больше нет", "устал жить, ничего не хочу",
+                           "би амьдрахыг хүсэхгүй болсон", "цаашид амьдрахыг хүсэхгүй", "amidrahiig husehgui baina"],
+    "seizures": ["у отца эпилептический приступ", "бабушку всю колотит, глаза закатились", "хүү маань гэнэт татаж байна",
+                 "нялх хүүхэд маань татаж байна", "hüü mani tataj baina", "宝宝一直在抽", "我爸突然抽起来了", "孩子抽个不停"],
+    "speech_lost": ["папа вдруг перестал говорить", "у мамы внезапно отнялась речь", "язык заплетается у отца",
+                    "аав маань гэнэт ярьж чадахгүй болсон", "امي فجأة ما تقدر تتكلم", "ابوي لسانه ثقيل فجأة",
+                    "할아버지가 갑자기 말을 못 하세요", "엄마가갑자기말을못해요", "남편이 말을 갑자기 못 해요",
+                    "我爸突然说不了话了", "奶奶突然不能说话了", "my mom suddenly can't speak"],
+    "unresponsive": ["мама не отвечает, лежит на полу", "папа не реагирует", "муж отключился и не откликается",
+                     "дедушка не отвечает, что делать", "ээж маань ухаан алдчихсан", "өвөө ухаан алдав", "uhaan aldchihlaa",
+                     "جدتي ما تصحى", "아버지가 정신을 못 차리세요", "아빠가정신을못차려요", "爷爷没有反应了", "我妈一点反应都没有",
+                     "老公毫无反应", "爸爸躺在床上没反应了"],
+    "breathing": ["مو قادر اخذ نفسي", "ما نقدر ناخد نفس", "할머니가 숨이 갑자기 막혀요"],
+    "bleeding": ["爷爷咳出一口血", "我爸吐了很多血", "他拉了好多血", "吐出来的都是血"],
+    "suicide_words": ["أبي أنتحر", "ابغى انتحر"],
+}
+
+REPORTED_GAP_NEAR_MISSES = {
+    "nobody_answers": ["врач не отвечает на мои письма уже неделю", "клиника не отвечает на звонки",
+                       "мне никто не отвечает в чате", "больница не реагирует на мои сообщения",
+                       "папа не отвечает на звонки, он в командировке, можно я заполню заявку?",
+                       "мама не отвечает на лечение, какие есть варианты?", "发了邮件也没回复", "我问医生，他没回应",
+                       "他对免疫治疗没有反应", "the hospital is not responding to my inquiry"],
+    "a_language_not_spoken": ["한국말을 못 하는데 통역 서비스가 있나요?", "저는 중국말밖에 못 해요",
+                              "엄마한테 아직 말을 못 했어요", "우리 아기는 아직 말을 못 해요"],
+    "idioms_and_lookalikes": ["일이 너무 많아서 정신을 못 차리겠어요", "у меня приступ паники перед перелётом",
+                              "всю ночь трясло от страха перед операцией", "дочь перестала разговаривать со мной после диагноза",
+                              "медсестра взяла кровь из вены, всё нормально?", "не вижу смысла ехать на контроль",
+                              "не хочу жить в общежитии, есть ли квартиры рядом с больницей?",
+                              "принял все таблетки, как назначено, можно ехать?", "хүү маань мөнгө татаж авсан",
+                              "энд амьдрахыг хүсэхгүй", "今天抽血了", "我爸一直抽烟", "要抽骨髓吗？", "吐了，血压有点低",
+                              "高兴得说不出话了", "الممرضة سحبت دم من الوريد", "ابي اعرف عن القسم"],
+}
+
+# "dying" beside a request for palliative or hospice care asks for care in every language; anything acute
+# keeps it an emergency
+DYING_WITH_CARE_REQUESTED = ["мама умирает, хотим перевести её в хоспис", "бабушка умирает, как получить обезболивание дома?",
+                             "امي تموت، نبغى رعاية تلطيفية في البيت", "جدي يحتضر ونبي مسكنات للالم",
+                             "할머니가 죽어가요, 호스피스 병동 있나요?", "奶奶快不行了，想做临终关怀",
+                             "аав маань үхэж байна, хөнгөвчлөх эмчилгээ хэрэгтэй", "my mom is dying, is there hospice in Seoul?",
+                             "папа умирает, we want palliative care"]
+DYING_AND_ACUTE = ["мама умирает, что делать?", "отец умирает прямо сейчас, нужен хоспис, помогите",
+                   "ابوي يموت الحين، شو نعمل؟", "할머니가 지금 죽어가요, 호스피스 알아보는 중인데 어떡해요",
+                   "奶奶快不行了，现在怎么办", "my mom is dying right now, we wanted hospice, what do we do"]
+# a wish to die is never calmed by a request for care; only "living is too painful / tiring" said beside
+# one is (我爸活着好累，想要安宁疗护)
+WISH_TO_DIE_WITH_CARE_REQUESTED = ["не хочу жить, нужен хоспис", "我想死，想做姑息治疗", "ابي اموت، نبي رعاية تلطيفية",
+                                   "죽고 싶어요, 호스피스 가고 싶어요", "my mother wants to die, she asked for palliative care",
+                                   "活着好痛苦，不想活了，安宁病房在哪"]
+
+
+@pytest.mark.parametrize("text", [pytest.param(t, id=f"{gap}-{i}") for gap, texts in REPORTED_GAP_RED_FLAGS.items()
+                                  for i, t in enumerate(texts)])
+def test_the_neighbours_of_the_reported_gaps_escalate(text):
+    assert escalates(text)
+
+
+@pytest.mark.parametrize("text", [pytest.param(t, id=f"{gap}-{i}") for gap, texts in REPORTED_GAP_NEAR_MISSES.items()
+                                  for i, t in enumerate(texts)])
+def test_the_neighbours_of_the_reported_false_alarms_do_not_escalate(text):
+    assert not escalates(text)
+
+
+@pytest.mark.parametrize("text", DYING_WITH_CARE_REQUESTED)
+def test_dying_beside_a_request_for_palliative_care_asks_for_care(text):
+    assert not escalates(text)
+
+
+@pytest.mark.parametrize("text", DYING_AND_ACUTE + WISH_TO_DIE_WITH_CARE_REQUESTED)
+def test_dying_with_anything_acute_and_a_wish_to_die_escalate_whatever_care_is_asked(text):
+    assert escalates(text)
+
+
+def _classifier_emergency(text: str):
+    from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    from nlu_components.safety_guard import SafetyGuard
+
+    message = Message(data={TEXT: text})
+    message.set(INTENT, {"name": "emergency", "confidence": 0.7})
+    message.set(INTENT_RANKING_KEY, [{"name": "emergency", "confidence": 0.7},
+                                     {"name": "ask_palliative_care", "confidence": 0.25}])
+    [message] = SafetyGuard(PATTERNS).process([message])
+    return message.get(INTENT)["name"]
+
+
+@pytest.mark.parametrize("text", DYING_WITH_CARE_REQUESTED + ["我爸活着好累，想要安宁疗护"])
+def test_a_classifier_emergency_on_a_request_for_palliative_care_is_lowered(text):
+    assert _classifier_emergency(text) == "ask_palliative_care"
+
+
+@pytest.mark.parametrize("text", ["бабушка умирает, что делать", "папа умирает, у него кровь, нужен хоспис",
+                                  "할머니가 죽어가요, 피를 토해요, 호스피스 있나요?"])
+def test_a_classifier_emergency_stands_with_anything_acute_or_another_red_flag_word(text):
+    assert _classifier_emergency(text) == "emergency"
+
+
+def _known_red_flags() -> list[str]:
+    """Every red flag the patterns are measured or tested on, in every language (not the held-out file)."""
+    import sys
+
+    from settings import PROJECT_ROOT
+
+    if str(PROJECT_ROOT) not in sys.path:  # `evaluation` is not an installed package
+        sys.path.insert(0, str(PROJECT_ROOT))
+    from evaluation import safety_languages
+
+    texts = [case["text"] for groups in safety_languages.load_all_cases().values() for case in groups["red_flags"]]
+    for table in (RED_FLAGS, GAP_RED_FLAGS, REPORTED_GAP_RED_FLAGS):
+        texts += [text for texts_of in table.values() for text in texts_of]
+    return texts + DYING_AND_ACUTE + WISH_TO_DIE_WITH_CARE_REQUESTED
+
+
+def test_every_known_red_flag_holds_a_red_flag_word():
+    """The vocabulary keeps a classifier `emergency` the patterns miss (a neighbour of a known red flag); a
+    red flag without any of its words would be lowered whenever the patterns do not catch its phrasing
+    (an Arabic انتحر, a Chinese 割腕 and a Korean 손목을 긋다 held none)."""
+    from nlu_components.safety_guard import default_context
+
+    vocabulary = default_context().vocabulary
+    texts = _known_red_flags()
+    assert len(texts) > 300
+    assert [text for text in texts if not vocabulary.search(normalise(text))] == []
