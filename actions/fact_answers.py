@@ -1,6 +1,8 @@
 """The text of an answer from the knowledge store's cited facts: the fact that answers the question
 first, then at most two closely related ones, with their sources; the context that narrows which facts
-may answer (a hospital named, the patient's units, the patient's age group)."""
+may answer (a hospital named, the patient's units, the patient's age group). In a conversation in
+another language than English a fact is said in its translation (knowledge/content/translations/) where
+it has one, and the answer says so once, above its source line."""
 from __future__ import annotations
 
 import re
@@ -16,6 +18,7 @@ from knowledge.reading import read_message
 from knowledge.relevance import asked_sentence_first
 from knowledge.queries import (
     Fact,
+    FactTranslation,
     HospitalRef,
     UnitRef,
     contacts,
@@ -24,7 +27,7 @@ from knowledge.queries import (
     route_patient,
     unit_family,
 )
-from messages import say
+from messages import SOURCE_LOCALE, say, spoken_locale
 
 MAX_RELATED = 2  # facts shown under the one that answers the question
 MAX_TOPIC_FACTS = 4  # facts of a topic asked about in general ("tell me about CAR-T")
@@ -107,15 +110,39 @@ def patient_units(session, tracker: Tracker, cue: PatientCue, from_condition_onl
     return unit_family(session, routed) if routed else None
 
 
+def translation_said(fact: Fact) -> FactTranslation | None:
+    """The fact's translation into the language being spoken; None in English, or where it has none (the
+    fact is then said in English)."""
+    language = spoken_locale()
+    return None if language == SOURCE_LOCALE else fact.translation(language)
+
+
 def fact_line(fact: Fact, question: str = "") -> str:
-    """A fact in plain words, with the place it is about and the date it holds for; with `question`,
-    the fact's sentence that answers it first (see `asked_sentence_first`)."""
+    """A fact in plain words, with the place it is about and the date it holds for: in the language being
+    spoken where the fact has a translation into it, else in English, where with `question` the fact's
+    sentence that answers it comes first (see `asked_sentence_first`)."""
     place = fact.unit.full_name if fact.unit else (fact.hospital.name if fact.hospital else
                                                    fact.organization.name if fact.organization else "")
     hospital = f", {fact.unit.hospital_name}" if fact.unit else ""
     dated = " " + say("answer.as_of", date=fact.as_of) if fact.as_of else ""
-    text = asked_sentence_first(question, fact.text) if question else fact.text
+    translated = translation_said(fact)
+    if translated is not None:
+        text = translated.text
+    else:
+        text = asked_sentence_first(question, fact.text) if question else fact.text
     return f"{text}{dated}" + (f" [{place}{hospital}]" if place else "")
+
+
+def translation_note(facts) -> str:
+    """The note for an answer that said any of `facts` in our translation ("" when it said none): the
+    hospital pages are in English, and a native speaker has not yet reviewed the translation unless every
+    translation said was reviewed. Said once per answer, above its source line (`source_line`)."""
+    said = [translation for translation in map(translation_said, facts) if translation is not None]
+    if not said:
+        return ""
+    if all(translation.reviewed_by_native_speaker for translation in said):
+        return say("answer.translated_fact_reviewed")
+    return say("answer.translated_fact")
 
 
 def place_in_message(tracker: Tracker, session) -> HospitalRef | UnitRef | None:
@@ -230,7 +257,7 @@ def compose_topic_answer(session, topic: str | None, place, age_group: str | Non
     if not lines:
         return no_answer(place), [], []
     files = [fact.source.file for fact in chosen]
-    lines += ["", source_line(files)]
+    lines += ["", source_line(files, translation_note(chosen))]
     return "\n".join(lines), [fact.unit.id for fact in chosen if fact.unit], files
 
 

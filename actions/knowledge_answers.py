@@ -19,6 +19,7 @@ from actions.fact_answers import (
     patient_units,
     place_in_message,
     place_name,
+    translation_note,
 )
 from actions.routing import asks_where_to_go, route_and_answer
 from actions.replies import bullet_list, send_meta, source_line, store_down
@@ -108,7 +109,8 @@ class ActionAnswerFigures(Action):
             return []
         files = [fact.source.file for fact in figures]
         related = ["", say("answer.related"), bullet_list(fact_line(f) for f in figures[1:])] if figures[1:] else []
-        dispatcher.utter_message(text="\n".join([fact_line(figures[0]), *related, "", source_line(files)]))
+        dispatcher.utter_message(text="\n".join([fact_line(figures[0]), *related, "",
+                                                 source_line(files, translation_note(figures))]))
         send_meta(dispatcher, intent, topic="volumes", sources=files,
                   unit_ids=[f.unit.id for f in figures if f.unit])
         return []

@@ -36,14 +36,18 @@ TOPIC_BUTTONS: tuple[str, ...] = (
 )
 
 
-def source_line(files: Iterable[str]) -> str:
-    """'Source: a.txt' or 'Sources: a.txt, b.txt' for the seed files behind an answer."""
+def source_line(files: Iterable[str], translation_note: str = "") -> str:
+    """'Source: a.txt' or 'Sources: a.txt, b.txt' for the seed files behind an answer; with
+    `translation_note` (the answer said facts in our translation: actions.fact_answers.translation_note),
+    that note on the line above it."""
     unique = list(dict.fromkeys(files))
     if not unique:
         return ""
     if len(unique) == 1:
-        return say("answer.sources.one", files=unique[0])
-    return say("answer.sources.many", files=", ".join(unique))
+        line = say("answer.sources.one", files=unique[0])
+    else:
+        line = say("answer.sources.many", files=", ".join(unique))
+    return f"{translation_note}\n{line}" if translation_note else line
 
 
 def store_down() -> str:

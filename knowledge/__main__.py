@@ -69,6 +69,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
     catalog = load_catalog(args.content_dir, args.vocabulary_dir)
     print(f"Content is valid: {len(catalog.facts)} facts, {len(catalog.citations())} citations, "
           f"{len(catalog.conditions)} conditions, {len(catalog.services)} services.")
+    for language, entries in sorted(catalog.fact_translations.items()):
+        reviewed = sum(entry.reviewed_by_native_speaker for entry in entries.values())
+        print(f"  facts in {language}: {len(entries)} of {len(catalog.facts)} translated, "
+              f"{reviewed} reviewed by a native speaker")
     return 0
 
 

@@ -295,6 +295,9 @@ class Catalog:
     senses: tuple[Sense, ...] = ()
     # the patients' words in other languages (vocabulary/languages/<code>.yml, knowledge.vocabulary_languages)
     languages: dict[str, Any] = field(default_factory=dict)
+    # the facts' texts in other languages (content/translations/<code>.yml, knowledge.fact_translations):
+    # language -> fact id -> FactTranslationEntry
+    fact_translations: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def all_conditions(self) -> dict[str, Condition]:
         """Curated and terminology conditions together (curated first; ids never collide)."""
@@ -927,6 +930,10 @@ def load_catalog(
     from knowledge.vocabulary_languages import load_languages
 
     catalog.languages = load_languages(catalog, Path(vocabulary_dir) / "languages")
+    # imported here: fact_translations imports this module's reading helpers
+    from knowledge.fact_translations import load_fact_translations, translations_dir
+
+    catalog.fact_translations = load_fact_translations(catalog, translations_dir(Path(content_dir)))
     if terminology_file is not None:
         # imported here: ontology_merge imports this module's dataclasses
         from knowledge.ontology import load_terminology

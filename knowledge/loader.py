@@ -157,6 +157,11 @@ def catalog_rows(catalog: Catalog) -> dict[str, list[dict[str, Any]]]:
         rows["kb_fact_topics"].extend({"fact_id": fact.id, "topic": topic} for topic in fact.topics)
         rows["kb_fact_services"].extend({"fact_id": fact.id, "service_id": s} for s in fact.services)
         rows["kb_fact_conditions"].extend({"fact_id": fact.id, "condition_id": c} for c in fact.conditions)
+    for language, entries in sorted(catalog.fact_translations.items()):
+        rows["kb_fact_translations"].extend(
+            {"fact_id": entry.fact_id, "language": language, "text": entry.text,
+             "reviewed_by_native_speaker": entry.reviewed_by_native_speaker}
+            for entry in entries.values())
     for step in catalog.follow_up.values():
         rows["kb_follow_up_steps"].append({"id": step.id, "unit_id": step.unit, "step": step.step,
                                            "text": step.text, "source_id": source_id(step.citation)})

@@ -7,7 +7,8 @@ database; every name starts with `kb_`. Two kinds of table:
   statement about a hospital, so they carry no source;
 * hospital content (hospitals, organizations, units, treatments, offerings, partner departments,
   facts, follow-up steps, contacts): every row cites its source, a seed file name plus a sentence
-  copied verbatim from it (`kb_sources`).
+  copied verbatim from it (`kb_sources`); a fact's translations (`kb_fact_translations`) are stored
+  beside it and cite through it.
 
 Primary keys are the curated ids (or ids derived from them, such as ``offers:<unit>:<service>``), so
 rebuilding from the same content gives the same rows on every backend.
@@ -289,6 +290,18 @@ class FactConditionRow(Base):
     condition_id = Column(_ID, ForeignKey("kb_conditions.id"), primary_key=True)
 
 
+class FactTranslationRow(Base):
+    """A fact's text in a patient's language (content/translations/<code>.yml), stored beside the fact's
+    English text and cited sentence, never instead of them; not yet reviewed by a native speaker unless
+    `reviewed_by_native_speaker` says so."""
+
+    __tablename__ = "kb_fact_translations"
+    fact_id = Column(_ID, ForeignKey("kb_facts.id"), primary_key=True)
+    language = Column(String(8), primary_key=True)  # 'ko', 'ru', 'zh', 'mn', 'ar'
+    text = Column(Text, nullable=False)
+    reviewed_by_native_speaker = Column(Boolean, nullable=False, default=False)
+
+
 class FollowUpStepRow(Base):
     __tablename__ = "kb_follow_up_steps"
     __table_args__ = (UniqueConstraint("unit_id", "step"),)
@@ -329,7 +342,8 @@ TABLES_IN_DEPENDENCY_ORDER = [
     ServiceRow.__table__, ServiceAliasRow.__table__, HospitalRow.__table__, HospitalAliasRow.__table__,
     OrganizationRow.__table__, OrganizationAliasRow.__table__, UnitRow.__table__, UnitAliasRow.__table__,
     TreatmentRow.__table__, OfferingRow.__table__, PartnerDepartmentRow.__table__, FactRow.__table__,
-    FactTopicRow.__table__, FactServiceRow.__table__, FactConditionRow.__table__, FollowUpStepRow.__table__,
+    FactTopicRow.__table__, FactServiceRow.__table__, FactConditionRow.__table__, FactTranslationRow.__table__,
+    FollowUpStepRow.__table__,
     ContactRow.__table__,
 ]
 assert {t.name for t in TABLES_IN_DEPENDENCY_ORDER} == set(KNOWLEDGE_METADATA.tables), "list every kb_ table"

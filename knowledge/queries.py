@@ -37,6 +37,7 @@ from knowledge.results import (
     ConditionRef,
     Contact,
     Fact,
+    FactTranslation,
     FollowUpStep,
     HospitalRef,
     NotFoundError,
@@ -63,7 +64,7 @@ from knowledge.topics import TOPIC_DESCRIPTIONS, TOPICS
 __all__ = [
     "TOPICS", "TOPIC_DESCRIPTIONS", "NotFoundError",
     "Source", "HospitalRef", "OrganizationRef", "UnitRef", "ConditionRef", "ServiceRef", "OutOfScopeRef",
-    "Fact", "Route", "RoutingResult", "Offering", "Offerings", "TransplantKind", "TransplantOverview",
+    "Fact", "FactTranslation", "Route", "RoutingResult", "Offering", "Offerings", "TransplantKind", "TransplantOverview",
     "PartnerDepartment", "FollowUpStep", "Contact", "ServiceAvailability", "Sentence",
     "route_patient", "unit_offerings", "hospital_offerings", "transplant_kinds", "facts_by_topic",
     "follow_up_care", "partner_departments", "contacts", "service_availability", "search",

@@ -107,13 +107,23 @@ class OutOfScopeRef:
 
 
 @dataclass(frozen=True)
+class FactTranslation:
+    """A fact's text in a patient's language (not English), and whether a native speaker has reviewed it."""
+
+    language: str
+    text: str
+    reviewed_by_native_speaker: bool
+
+
+@dataclass(frozen=True)
 class Fact:
     """A fact in plain words, faithful to its source.
 
     topic is the main topic; topics all of them (see `TOPICS`). value/value_max/value_unit hold a
     figure where the page gives one (a range as value..value_max), since a start year ("since
     1985"), as_of the date the page gives for the statement (ISO, e.g. "2021-10-08") with
-    as_of_source the sentence that dates it.
+    as_of_source the sentence that dates it. translations: the text in the patients' other languages
+    (content/translations/), beside the English `text`, which the source's sentence says.
     """
 
     id: str
@@ -130,6 +140,11 @@ class Fact:
     as_of: str | None
     as_of_source: Source | None
     source: Source
+    translations: tuple[FactTranslation, ...] = ()
+
+    def translation(self, language: str) -> FactTranslation | None:
+        """The text in `language`, None when there is none (English: the fact's own `text`)."""
+        return next((t for t in self.translations if t.language == language), None)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from knowledge.models import (
     FactRow,
     FactServiceRow,
     FactTopicRow,
+    FactTranslationRow,
     HospitalRow,
     OfferingRow,
     OrganizationRow,
@@ -38,6 +39,7 @@ from knowledge.models import (
 from knowledge.results import (
     ConditionRef,
     Fact,
+    FactTranslation,
     HospitalRef,
     NotFoundError,
     Offering,
@@ -243,6 +245,19 @@ class StoreSnapshot:
             links[row.fact_id].add(row.condition_id)
         return links
 
+    @cached_property
+    def fact_translations(self) -> dict[str, tuple[FactTranslation, ...]]:
+        """Each fact's translations, in language order; none from a store built before they existed."""
+        try:
+            rows = self._all(FactTranslationRow)
+        except SQLAlchemyError:
+            self.session.rollback()  # no such table yet: the facts are said in English until the next build
+            return {}
+        found: dict[str, list[FactTranslation]] = defaultdict(list)
+        for row in sorted(rows, key=lambda row: (row.fact_id, row.language)):
+            found[row.fact_id].append(FactTranslation(row.language, row.text, bool(row.reviewed_by_native_speaker)))
+        return {fact_id: tuple(translations) for fact_id, translations in found.items()}
+
     def fact(self, row: FactRow) -> Fact:
         # Primary topic first, then the others in a fixed order.
         others = sorted((t for t in self.fact_topics.get(row.id, []) if t != row.topic), key=TOPICS.index)
@@ -253,11 +268,12 @@ class StoreSnapshot:
             organization=self.organizations.get(row.organization_id) if row.organization_id else None,
             value=row.value, value_max=row.value_max, value_unit=row.value_unit, since=row.since, as_of=row.as_of,
             as_of_source=self.sources[row.as_of_source_id] if row.as_of_source_id else None,
-            source=self.sources[row.source_id],
+            source=self.sources[row.source_id], translations=self.fact_translations.get(row.id, ()),
         )
 
     def facts(self, statement=None) -> list[Fact]:
         statement = statement if statement is not None else select(FactRow)
+        _ = self.fact_translations  # read before the facts: a store without the table rolls its read back
         return [self.fact(row) for row in self.session.execute(statement.order_by(FactRow.position)).scalars()]
 
     def offering(self, row: OfferingRow) -> Offering:
