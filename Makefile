@@ -41,8 +41,11 @@ nlu-data: setup
 
 # Rasa fingerprints every component's configuration and data: what did not change is restored from its
 # cache (.rasa/), so an unchanged project packs a new model in about 20 seconds without retraining.
+# the training data: English (data/) and each language's training file (languages/nlu/<code>/train.yml;
+# the test.yml beside it is held out)
+TRAINING_DATA := data $(sort $(wildcard languages/nlu/*/train.yml))
 train: setup nlu-data
-	$(RASA) train --config config.yml --domain domain.yml --data data --out models
+	$(RASA) train --config config.yml --domain domain.yml --data $(TRAINING_DATA) --out models
 
 validate: setup nlu-data
 	$(RASA) data validate --fail-on-warnings

@@ -17,6 +17,9 @@ EVALUATION_DIR = Path(__file__).resolve().parent
 BASELINE_CONFIG = EVALUATION_DIR / "baseline" / "config.yml"
 RASA = str(VENV_BIN / "rasa")
 PYTHON = str(VENV_BIN / "python")
+# as the Makefile's TRAINING_DATA: English and each language's training file (its test.yml is held out)
+TRAINING_DATA = ["data", *sorted(str(path.relative_to(PROJECT_ROOT))
+                                 for path in (PROJECT_ROOT / "languages" / "nlu").glob("*/train.yml"))]
 
 
 def newest_model(folder: Path) -> Path | None:
@@ -79,7 +82,7 @@ def train_model(config: Path, out_dir: Path, log_path: Path, fixed_name: str | N
     baseline is packaged again in seconds; the model still reflects the current data.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    command = [RASA, "train", "--config", str(config), "--domain", "domain.yml", "--data", "data",
+    command = [RASA, "train", "--config", str(config), "--domain", "domain.yml", "--data", *TRAINING_DATA,
                "--out", str(out_dir)]
     if fixed_name:
         command += ["--fixed-model-name", fixed_name]

@@ -5,6 +5,10 @@ At training time the component keeps the set of words in the training data (the 
 names and aliases arrive through the generated lookup tables and synonyms); at run time, a message
 with two or more words none of which is known, and nothing the term matcher recognised, gets the
 `nlu_fallback` intent, so the bot offers topics as buttons rather than guessing.
+
+Words are read from the tokenizer's tokens where the message has them, so that a Korean or Chinese
+message is cut as the classifier reads it ("백혈병이에요" is the known 백혈병 and an ending, not one unknown
+word); text without tokens (lookup tables, synonyms) is split at non-letters.
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -26,7 +31,16 @@ FALLBACK_INTENT = "nlu_fallback"
 
 
 def words_of(text: str) -> list[str]:
+    """The letter words of `text`, case-folded."""
     return [word.casefold() for word in WORD.findall(text)]
+
+
+def message_words(message: Message) -> list[str]:
+    """The letter words of a message as its tokenizer cut it (its text split at non-letters without tokens)."""
+    tokens = message.get(TOKENS_NAMES[TEXT])
+    if not tokens:
+        return words_of(message.get(TEXT) or "")
+    return [word for token in tokens for word in words_of(token.text)]
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -52,7 +66,7 @@ class UnknownWordsFallback(GraphComponent):
     def train(self, training_data: TrainingData) -> Resource:
         vocabulary: set[str] = set()
         for example in training_data.training_examples:
-            vocabulary.update(words_of(example.get(TEXT) or ""))
+            vocabulary.update(message_words(example))
         for table in training_data.lookup_tables:
             for element in table.get("elements", []):
                 vocabulary.update(words_of(str(element)))
@@ -78,7 +92,7 @@ class UnknownWordsFallback(GraphComponent):
         recognised_terms = [e for e in message.get(ENTITIES) or [] if e.get("extractor") == "KnowledgeTermExtractor"]
         if not self.vocabulary or text.startswith("/") or recognised_terms:
             return False
-        words = words_of(text)
+        words = message_words(message)
         return len(words) >= self.config["min_words"] and not any(word in self.vocabulary for word in words)
 
     def process(self, messages: list[Message]) -> list[Message]:

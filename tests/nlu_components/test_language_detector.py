@@ -8,10 +8,10 @@ from rasa.shared.nlu.training_data.message import Message
 from nlu_components.language_detector import LANGUAGE_KEY, LanguageDetector
 
 
-def parsed(text: str, entities: list[dict] | None = None) -> Message:
+def parsed(text: str, entities: list[dict] | None = None, diet_languages: tuple[str, ...] = ("en",)) -> Message:
     message = Message(data={TEXT: text, ENTITIES: entities or []})
     message.set(INTENT, {"name": "greet", "confidence": 0.9})
-    [message] = LanguageDetector().process([message])
+    [message] = LanguageDetector(frozenset(diet_languages)).process([message])
     return message
 
 
@@ -33,3 +33,10 @@ def test_diets_english_trained_guesses_are_dropped_from_other_languages_and_the_
     assert parsed("أخي يقول إنه يريد علاج CAR-T", [diet, matcher]).get(ENTITIES) == [matcher]
     english = parsed("my brother wants CAR-T at Samsung", [diet, matcher])
     assert english.get(ENTITIES) == [diet, matcher]
+
+
+def test_diets_guesses_are_kept_in_every_language_it_was_trained_on():
+    diet = {"entity": "hospital", "value": "삼성서울병원", "extractor": "DIETClassifier"}
+    korean = "우리 아버지가 삼성서울병원에서 진료를 받고 싶어 해요"
+    assert parsed(korean, [diet], diet_languages=("en", "ko")).get(ENTITIES) == [diet]
+    assert parsed(korean, [diet], diet_languages=("en",)).get(ENTITIES) == []

@@ -237,8 +237,9 @@ def test_print_load_time_and_per_message_cost():
     assert set(figures["per_message"]) == {"ko", "zh", "ru", "mn", "ar", "en"}
 
 
-def test_the_project_pipeline_validates_with_this_tokenizer_in_place_of_the_whitespace_one():
-    """The wiring the project would use: Rasa's recipe builds and validates the graphs (nothing trained)."""
+def test_the_project_pipeline_validates_with_this_tokenizer():
+    """The project's wiring: Rasa's recipe builds and validates the graphs (nothing trained), and the
+    tokenizer is preloaded with the model."""
     import yaml
     from rasa.engine.recipes.recipe import Recipe
     from rasa.engine.validation import validate
@@ -246,8 +247,7 @@ def test_the_project_pipeline_validates_with_this_tokenizer_in_place_of_the_whit
 
     config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8"))
     names = [component["name"] for component in config["pipeline"]]
-    config["pipeline"][names.index("WhitespaceTokenizer")] = {
-        "name": "nlu_components.script_tokenizer.ScriptAwareTokenizer", "preload": True}
+    assert "WhitespaceTokenizer" not in names
     model_config = Recipe.recipe_for_name(config["recipe"]).graph_config_for_recipe(
         config, {}, training_type=TrainingType.NLU)
     validate(model_config)

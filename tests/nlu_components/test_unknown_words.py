@@ -41,3 +41,24 @@ def test_a_known_word_a_single_word_or_a_recognised_term_keep_the_intent(tmp_pat
     messages = component.process([parsed("thanks zzkx"), parsed("qwv"), parsed("neuroblastma qqq", term),
                                   parsed('/ask_route')])
     assert [m.get(INTENT)["name"] for m in messages] == ["stop", "stop", "stop", "stop"]
+
+
+def test_words_are_read_as_the_tokenizer_cuts_them(tmp_path):
+    """Korean written without spaces is known when its noun is ("백혈병이에요" is 백혈병 + an ending)."""
+    from rasa.nlu.constants import TOKENS_NAMES
+
+    from nlu_components.script_tokenizer import ScriptAwareTokenizer
+
+    tokenizer = ScriptAwareTokenizer.create(ScriptAwareTokenizer.get_default_config(), None, None, None)
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("unknown_words")
+    component = UnknownWordsFallback.create(UnknownWordsFallback.get_default_config(), storage, resource, None)
+    example = Message(data={TEXT: "아이가 백혈병 진단을 받았어요", INTENT: "ask_route"})
+    tokenizer.process_training_data(TrainingData(training_examples=[example]))
+    component.train(TrainingData(training_examples=[example]))
+    known, unknown = parsed("우리아이백혈병이에요 도와주세요"), parsed("블라블라 쿼크쿼크")
+    tokenizer.process([known, unknown])
+    assert known.get(TOKENS_NAMES[TEXT]) and "백혈병" in [t.text for t in known.get(TOKENS_NAMES[TEXT])]
+    component.process([known, unknown])
+    assert known.get(INTENT)["name"] == "stop"
+    assert unknown.get(INTENT)["name"] == "nlu_fallback"
