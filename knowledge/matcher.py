@@ -594,8 +594,8 @@ def _closest(word: str, candidates: Iterable[str], limit: int) -> str | None:
 def _longest_non_overlapping(matches: list[TermMatch]) -> list[TermMatch]:
     # Longest in words first, so that kind priority settles two overlapping names of as many words
     # ("skin cancer surgery": the condition "skin cancer", not the service "cancer surgery"); then
-    # longest in characters.
-    ranked = sorted(matches, key=lambda m: (-len(m.text.split()), m.fuzzy, _KIND_PRIORITY.index(m.kind),
+    # longest in characters. Chinese has no spaces: its words are counted as languages.word_count says.
+    ranked = sorted(matches, key=lambda m: (-languages.word_count(m.text), m.fuzzy, _KIND_PRIORITY.index(m.kind),
                                             -(m.end - m.start), m.start))
     chosen: list[TermMatch] = []
     for match in ranked:

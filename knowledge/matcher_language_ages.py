@@ -7,8 +7,13 @@ their own age). The match's span is the number only, as the languages' NLU data 
 ("[45]살", "[7] лет", "عمره [70]"). Ages given in months ("8개월 된 아기", "8个月大", "8 месяцев") are 0.
 Read from the normalised text of knowledge/matcher_languages.py (ASCII digits, Arabic letters folded).
 
+A bare number is an age where the words before it ask or say one and nothing after it measures something
+else: "나이는 47", "возраст 9", "женщина 41", "сыну ... будет 18", "她今年45", "他66了", "80多了", "Миний нас 29",
+"Нөхөр маань, 44", "80 гарсан", "انثى 27", "توه صار 18", and Arabizi "3omri 47" (read when the message is read
+as Arabic in Latin letters).
+
 What is left out on purpose, as a time and not an age: "3 года назад", "через 2 года", "منذ 3 سنوات",
-"18세 이상" (a limit), "18岁以上".
+"18세 이상" (a limit), "18岁以上", "今年5月" (a month), "маань 39 хэм" (a temperature), "маань 3 хүүхэдтэй".
 """
 from __future__ import annotations
 
@@ -41,8 +46,13 @@ def _number_group(numbers: dict[str, int]) -> str:
 # Each language: (pattern, what it gives) where "years" is an age in years and "months" one under a year;
 # `self` is a group that says the writer speaks of themself. Patterns are built per vocabulary (number words).
 def _patterns(code: str, n: str) -> list[tuple[re.Pattern, str]]:
+    # a number that ends what is said: a bare age ("나이는 47", "женщина 41,") is followed by nothing that
+    # measures something else
+    digits = r"(?P<n>(?<!\d)(?<!\d[.,])\d{1,3}(?!\d)(?![.,]\d))"
     if code == "ko":
         return [
+            (re.compile(rf"(?:나이|연세)(?:는요|는|가|요)?\s*:?\s*(?:만\s*)?{digits}(?=\s*(?:$|[,.!?~]|세|살|이에요|입니다|예요))"),
+             "years"),
             (re.compile(rf"(?:(?P<self>저는|제가|나는|내가|본인은?)\s*)?(?:만\s*)?{n}\s?(?:세|살)(?!대|기|\s?(?:이상|이하|미만|부터))"),
              "years"),
             (re.compile(rf"생후\s*{n}\s?개월"), "months"),
@@ -53,6 +63,9 @@ def _patterns(code: str, n: str) -> list[tuple[re.Pattern, str]]:
         n = n[:-1] + chinese + ")"
         return [
             (re.compile(rf"(?:(?P<self>我|本人)(?:今年|现在|已经|才)?)?{n}\s?(?:周岁|岁)(?!以上|以下|之前)"), "years"),
+            # "她今年45", "我今年38"; "他66了", "80多了" (not "今年5月", "化疗3次了")
+            (re.compile(rf"(?:(?P<self>我)\s*)?今年\s*{n}(?=\s*(?:$|[，,。.!！?？;；、]|多|了|岁|周岁))"), "years"),
+            (re.compile(rf"(?:^|(?<=[他她我，,、\s])){n}多?了(?=\s*(?:$|[，,。.!！?？;；]))"), "years"),
             (re.compile(rf"{n}\s?个?多?月(?:大|的(?:宝宝|孩子|婴儿|小孩))"), "months"),
         ]
     if code == "ru":
@@ -67,11 +80,20 @@ def _patterns(code: str, n: str) -> list[tuple[re.Pattern, str]]:
                         rf"мин|руб|тыс|доз|курс|цикл|стади|степен|г\b|кг|месяц|мес|[.,]\d)|\s*(?:лет|год[а-я]*)\s+(?:назад|тому))"),
              "years"),
             (re.compile(rf"(?:{dative})\s+{n}\s?(?:месяц[а-я]*|мес\.?)"), "months"),
+            # "возраст 9", "женщина 41", "она подросток, 16", "сыну ... будет 18"
+            (re.compile(rf"(?:^|(?<=[^а-я]))(?:возраст|женщина|мужчина|девушка|девочка|мальчик|парень|пациентка|пациент|"
+                        rf"подросток|ребенок|будет|исполнилось|исполнится|исполняется)\s*[:,\-–]?\s*{digits}"
+                        rf"(?=\s*(?:$|[,.!?;)]|лет|год))"), "years"),
         ]
     if code == "mn":
         return [
             (re.compile(rf"(?:(?P<self>би|миний нас)\s+)?{n}\s?-?\s?нас(?![а-яөү]*\s+бар)"), "years"),
             (re.compile(rf"{n}\s?-?\s?сартай"), "months"),
+            # "Миний нас 29", "нас 9"; "80 гарсан", "52 хүрсэн"; "Нөхөр маань, 44"
+            (re.compile(rf"(?:(?P<self>миний)\s+)?(?<![а-яөү])нас(?:\s+нь)?\s*[:\-]?\s*{digits}(?=\s*(?:$|[,.!?;]))"),
+             "years"),
+            (re.compile(rf"{digits}\s*(?:гарсан|хүрсэн|хүрч|хүрэх)"), "years"),
+            (re.compile(rf"(?<![а-яөү])маань\s*,?\s*{digits}(?=\s*(?:$|[,.!?;]))"), "years"),
         ]
     if code == "ar":
         unit = r"(?:\s*(?:سنه|سنوات|سنين|عام|اعوام|شهور|اشهر|شهر))?"
@@ -79,6 +101,11 @@ def _patterns(code: str, n: str) -> list[tuple[re.Pattern, str]]:
             (re.compile(rf"(?:ال)?عمر(?P<self>ي)?(?:ه|ها|هم|ك|نا)?\s+(?:(?:تقريبا|الان|حاليا|هو|هي)\s+)?{n}{unit}"),
              "years"),
             (re.compile(rf"(?:(?:^|(?<=\s))(?:ابن|بنت|بعمر|بسن|في\s+عمر|في\s+سن)\s+){n}{unit}"), "years"),
+            # "انثى 27", "ذكر 40"; "توه صار 18"; Arabizi "3omri 47"
+            (re.compile(rf"(?:^|(?<=\s))(?:انثي|ذكر|امراه|رجل)\s+{digits}(?=\s*(?:$|[,.!?;،؟]|سنه|سنوات|عام))"), "years"),
+            (re.compile(rf"(?:^|(?<=\s))صار(?:ت)?\s+(?:عمر(?:ه|ها|ي)\s+)?{digits}(?=\s*(?:$|[,.!?;،؟]|سنه|سنوات|عام))"),
+             "years"),
+            (re.compile(rf"(?<![a-z0-9])3omr(?P<self>i)?[a-z]*\s+{digits}"), "years"),
             (re.compile(rf"(?<!منذ )(?<!من )(?<!قبل )(?<!مده )(?<!لمده )(?<!خلال )(?<!بعد )(?<!له )(?<!لها )"
                         rf"(?<!حوالي )(?<!اخر ){n}\s*(?:سنه|سنوات|سنين|عام|اعوام)(?!\s*(?:مضت|ماضيه|فاتت|وهو|وهي))"),
              "years"),

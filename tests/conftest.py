@@ -184,6 +184,13 @@ def text_of(replies: list[dict]) -> str:
     return "\n".join(reply["text"] for reply in replies if reply.get("text"))
 
 
+def meta_of(replies: list[dict]) -> dict:
+    """The machine-readable summary the bot sends after an answer (the last one, if several)."""
+    metas = [reply["custom"]["meta"] for reply in replies if isinstance(reply.get("custom"), dict) and "meta" in reply["custom"]]
+    assert metas, f"no meta reply in {replies!r}"
+    return metas[-1]
+
+
 def inquiry_count(database_url: str) -> int:
     """How many referral inquiries the database holds (0 before the table exists)."""
     from sqlalchemy import func, select

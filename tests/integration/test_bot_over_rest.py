@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import text_of
+from tests.conftest import meta_of, text_of
 
 pytestmark = pytest.mark.servers
 
@@ -18,13 +18,6 @@ SMC_PAGE = "003_2b94a502dc15cabe.txt"
 
 def new_sender() -> str:
     return f"test-{uuid.uuid4()}"
-
-
-def meta_of(replies: list[dict]) -> dict:
-    """The machine-readable summary the bot sends after an answer (the last one, if several)."""
-    metas = [reply["custom"]["meta"] for reply in replies if isinstance(reply.get("custom"), dict) and "meta" in reply["custom"]]
-    assert metas, f"no meta reply in {replies!r}"
-    return metas[-1]
 
 
 def test_greeting_introduces_the_bot_with_a_disclaimer(running_bot):

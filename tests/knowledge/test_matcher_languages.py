@@ -2,8 +2,8 @@
 canonical names as the English names, offsets into the original text, nothing found in words that merely
 contain a short name, and routing that works unchanged in every language.
 
-The sentences are written as patients and relatives write them (particles, inflections, spaces left out),
-not copied from the vocabulary files.
+The sentences are written as patients and relatives write them (particles, inflections, spaces left out,
+Latin letters), not copied from the vocabulary files or the NLU data.
 """
 from __future__ import annotations
 
@@ -45,6 +45,13 @@ CASES = {
         ("암이 재발했는데 상담 가능한가요", "cancer", None, None, None),
         ("시어머니가 자궁 경부암 진단 받으셨어요", "cervical_cancer", None, "mother", None),
         ("AML이래요, 엄마 나이는 62세예요", "acute_myeloid_leukemia", None, "mother", 62),
+        # a one-syllable word read where the words around it say what it is (점: a mole, not "a point")
+        ("아빠 얼굴에 난 점이 자꾸 커져요", "suspected_skin_cancer", None, "father", None),
+        ("조카딸이 여덟 살인데 백혈병이래요", "leukemia", None, "other_relative", 8),
+        ("할아버지 양성자 치료 받을 수 있나요", None, "radiation_therapy", "grandparent", None),
+        # 면역항암 is immunotherapy, not the chemotherapy (항암) inside it
+        ("면역항암 가능한 병원 있나요? 엄마가 폐암이에요", "lung_cancer", "immunotherapy", "mother", None),
+        ("아이들 항암주사 맞는 동안 보호자가 있어야 해요?", None, "chemotherapy", "child", None),
     ],
     "ru": [
         ("У моей свекрови нашли рак поджелудочной железы", "pancreatic_cancer", None, "mother", None),
@@ -58,6 +65,12 @@ CASES = {
         ("Отца прооперировали по поводу рака почки", "kidney_cancer", None, "father", None),
         ("Моему 7-летнему сыну нужна химиотерапия", None, "chemotherapy", "son", 7),
         ("папе сорок пять лет, у него саркома", "sarcoma", None, "father", 45),
+        ("Можно ли маму взять в исследование нового препарата от лимфомы?", "lymphoma", "clinical_trials", "mother", None),
+        ("Дедушке нужна лучевая после операции на пищеводе", None, "radiation_therapy", "grandparent", None),
+        ("У сестры на спине нарост, ей 34", "suspected_skin_cancer", None, "sibling", 34),
+        # in Latin letters, spelt back in Cyrillic
+        ("u syna leykoz, emu 6 let, kuda obratitsya?", "leukemia", None, "son", 6),
+        ("mozhno li pape targetku pri rake pochki?", "kidney_cancer", "targeted_therapy", "father", None),
     ],
     "zh": [
         ("我爸爸去年查出胃癌晚期", "stomach_cancer", None, "father", None),
@@ -68,6 +81,10 @@ CASES = {
         ("孩子需要做骨髓移植吗", None, "hsct", "child", None),
         ("爷爷七十五岁了，得了前列腺癌", "prostate_cancer", None, "grandparent", 75),
         ("我妈刚做完化疗，乳腺癌二期", "breast_cancer", "chemotherapy", "mother", None),
+        ("我姐姐背上的痣最近变黑了", "suspected_skin_cancer", None, "sibling", None),
+        ("她今年41，想做靶向", None, "targeted_therapy", None, 41),
+        ("卡替在韩国能做吗？我爸爸今年70", None, "car_t", "father", 70),
+        ("我妈妈卵巢癌手术以后需要复查吗", "ovarian_cancer", "ovarian_cancer_surgery", "mother", None),
     ],
     "mn": [
         ("Манай хүүхдэд лейкеми гэж оношлогдсон", "leukemia", None, "child", None),
@@ -79,6 +96,13 @@ CASES = {
         ("Ээжийгээ химийн эмчилгээ хийлгүүлэхээр Солонгос явна", None, "chemotherapy", "mother", None),
         ("таван настай хүүхдэд нейробластоматай гэсэн", "neuroblastoma", None, "child", 5),
         ("дөчин таван настай нөхөр маань ходоодны хорт хавдартай", "stomach_cancer", None, "spouse", 45),
+        # a loanword without its last vowel ("меланома" -> "меланомыг"), a long suffix ("ээжийнхээ")
+        ("Эгч маань меланомыг авахуулсан, 52 настай", "melanoma", None, "sibling", 52),
+        ("Аавд туяа хийлгэх шаардлагатай юу", None, "radiation_therapy", "father", None),
+        ("Ээжийнхээ өмнөөс бичиж байна, хөхний хорт хавдартай", "breast_cancer", None, "mother", None),
+        ("Нөхөр маань, 47. Мохс хийлгэх үү?", None, "mohs_surgery", "spouse", 47),
+        # in Latin letters
+        ("ohin mani 7 nastai, leikemitei", "leukemia", None, "daughter", 7),
     ],
     "ar": [
         ("والدتي تعاني من سرطان المبيض منذ سنتين", "ovarian_cancer", None, "mother", None),
@@ -91,25 +115,42 @@ CASES = {
         ("جدي عنده سرطان البروستاتا", "prostate_cancer", None, "grandparent", None),
         ("ابْنِي مُصَابٌ بِالسَّرَطَانِ", "cancer", None, "son", None),
         ("أبويا عمره 66 سنة وعنده سرطان القولون", "colorectal_cancer", None, "father", 66),
+        # a name of two words wins over its parts (not lymphoma + Hodgkin)
+        ("ابني عنده لمفوما هودجكن وعمره 15 سنة", "hodgkin_lymphoma", None, "son", 15),
+        ("هل عندكم كارتي للكبار؟", None, "car_t", "adult", None),
+        # a condition of the disease terminology, as the English words give it (myeloid leukemia)
+        ("والدي مصاب بسرطان الدم النخاعي", "doid_8692", None, "father", None),
+        ("جدتي عمرها 80 وتحتاج جلسات كيماوي", None, "chemotherapy", "grandparent", 80),
+        # Arabizi
+        ("ibni 3ando lukemia, fi 3ilaj kimawi?", "leukemia", "chemotherapy", None, None),
     ],
 }
 
 # Words that merely contain a short name, and times that are not ages: nothing of the kind is found
 NOTHING = {
     "ko": [("아이디랑 비밀번호를 잊었어요", "relation"), ("암기력이 떨어져서 걱정이에요", "condition"),
+           ("궁금한 점이 몇 가지 있어요", "condition"), ("진단검사의학과 위치가 어디예요", "service"),
+           ("코스모스 축제 보러 가요", "service"),
            ("딸기 알레르기가 있어요", "relation"), ("이런 유형의 질문도 되나요", "relation"),
            ("점점 좋아지고 있어요", "condition"), ("혹시 영어로 상담 가능해요?", "condition"),
            ("애인이랑 같이 가요", "relation"), ("아이 식사 시간이 언제예요", "service"),
            ("일본인 친구가 물어봐서요", "relation"), ("21세기 의학은 대단해요", "age")],
     "ru": [("Можно брать с собой документы?", "relation"), ("Три года назад у меня была операция", "age"),
+           ("Результаты исследования крови пришли", "service"), ("Хирург сказал, что всё хорошо", "service"),
+           ("Протокол лечения уже составили", "service"), ("В поликлинике сказали прийти в пятницу", "service"),
            ("Мы приедем через 2 года", "age"), ("Онколог сказал ждать", "condition"),
            ("Можно ли папку с документами принести?", "relation")],
     "zh": [("他是日本人", "relation"), ("这个癌字怎么写", "condition"), ("我们下个月去首尔旅游", "age"),
-           ("十八岁以上才能报名吗", "age")],
+           ("十八岁以上才能报名吗", "age"), ("欧洲妇科肿瘤学会在哪里开会", "condition"), ("今年3月开始化疗的", "age"),
+           ("化疗已经做了6次了", "age")],
     "mn": [("Хүүхэн эмч байна уу", "relation"), ("Би эмнэлэг хайж байна", "condition"),
-           ("аав маань 2 жилийн өмнө нас барсан", "age")],
+           ("аав маань 2 жилийн өмнө нас барсан", "age"), ("Бид Баянгол дүүрэгт амьдардаг", "relation"),
+           ("Эмчилгээнд зээл авах боломжтой юу", "relation"), ("Хавдар судлаач эмч хэзээ ирэх вэ", "condition"),
+           ("Аав маань 38 хэм халуурч байна", "age"), ("Эгч маань 2 хүүхэдтэй", "age"),
+           ("Цөсний хүүдийн хорт хавдар гэж хэлсэн", "relation")],
     "ar": [("هل يمكنني أن أحجز الآن أم لاحقا؟", "relation"), ("أعيش في هذه المدينة منذ 3 سنوات", "age"),
-           ("درست الكيمياء في الجامعة", "service")],
+           ("درست الكيمياء في الجامعة", "service"), ("امتى تفتحون العيادة؟", "relation"),
+           ("أحتاج دعم نفسي بعد التشخيص", "relation"), ("دكتور الأورام قال نراجع بعد شهر", "condition")],
 }
 
 ALL_CASES = [(code, *case) for code, cases in CASES.items() for case in cases]
@@ -129,11 +170,11 @@ def test_what_patients_write_is_read(matcher, code, text, condition, service, re
     assert cue.age == age, matches
     for match in matches:
         assert text[match.start:match.end] == match.text
-    # the canonical names are the English vocabulary's
-    catalog = default_catalog()
+    # the canonical names are the English vocabulary's (or the disease terminology's)
+    conditions_by_id = default_catalog().all_conditions()
     for match in matches:
         if match.kind == "condition":
-            assert match.name == catalog.conditions[match.id].name
+            assert match.name == conditions_by_id[match.id].name
 
 
 @pytest.mark.parametrize("code, text, kind", [(code, text, kind) for code, cases in NOTHING.items()
@@ -153,6 +194,41 @@ def test_the_nlu_entities_are_the_matches_and_keep_offsets(matcher):
 def test_a_space_inside_a_short_name_is_not_a_name(matcher):
     assert _ids(matcher, "골수 이식 받을 수 있나요", "service") == ["hsct"]
     assert _ids(matcher, "우리 아이 식사를 병원에서 주나요", "service") == []
+
+
+@pytest.mark.parametrize("text, kind, span", [
+    ("등에 있는 점이 점점 커져요", "condition", "점"),  # "[점]이 점점 커": the mole, not the words around it
+    ("우리 엄마 볼에 난 혹 좀 봐주세요", "condition", "혹"),
+    ("我妈妈得了白血病", "relation", "妈妈"),  # "我[妈]" gives way to the word 妈妈
+    ("她是不是得了癌", "condition", "癌"),
+    ("Хочу покончить с собой", "relation", "собой"),
+    ("عن نفسي، أنا المريض", "relation", "نفسي"),
+])
+def test_a_bracketed_word_is_the_match(matcher, text, kind, span):
+    assert [m.text for m in matcher.find(text) if m.kind == kind] == [span]
+
+
+def test_a_chinese_service_outranks_the_condition_it_names_as_in_english(matcher):
+    """Chinese has no spaces to count words by: "卵巢癌手术" is the service, as "ovarian cancer surgery" is."""
+    assert [(m.kind, m.id) for m in matcher.find("卵巢癌手术在首尔哪里做")] == [("service", "ovarian_cancer_surgery")]
+    assert [(m.kind, m.id) for m in matcher.find("can she have ovarian cancer surgery")] == [
+        ("service", "ovarian_cancer_surgery")]
+    # both are still there for routing
+    assert {m.id for m in matcher.find_all("卵巢癌手术在首尔哪里做")} == {"ovarian_cancer", "ovarian_cancer_surgery"}
+
+
+@pytest.mark.parametrize("text", ["Is there wi-fi in the hospital?", "I ve been told the wait is est. 3 weeks",
+                                  "Mama and papa are coming too", "Can my son get CAR-T?"])
+def test_english_is_not_read_as_a_language_in_latin_letters(matcher, text):
+    """Latin letters are read as Russian, Mongolian or Arabic only with one of their marker words."""
+    assert matcher._languages.find(text) == []
+
+
+@pytest.mark.parametrize("text, age", [("나이요? 나이는 63", 63), ("Мужчина 58, рак простаты", 58), ("我婆婆今年72", 72),
+                                       ("Эмээ маань, 84", 84), ("ذكر 61", 61), ("3omri 35 w 3ndi waram", 35),
+                                       ("Хүүхэд маань нас 9", 9)])
+def test_a_bare_number_where_an_age_is_said_is_the_age(matcher, text, age):
+    assert matcher.age_cue(text).age == age
 
 
 def test_places_are_places_not_patients(matcher):
@@ -215,12 +291,26 @@ def _write(tmp_path: Path, code: str, body: str) -> Path:
     ("ru", "conditions:\n  - {id: leukemia, terms: [лейкоз]}\n  - {id: lymphoma, terms: [лейкоз]}\n",
      "also names condition 'leukemia'"),
     ("ar", "conditions:\n  - {id: cancer, terms: [سرطان], aliases: [كانسر]}\n", "unknown field(s) 'aliases'"),
+    ("ko", "conditions:\n  - {id: suspected_skin_cancer, terms: ['[점]이 [커]']}\n", "must bracket one word of it, once"),
+    ("zh", "relations:\n  - {id: mother, terms: ['[妈妈]']}\n", "brackets all of itself"),
+    ("ru", "conditions:\n  - {id: doid_x1, terms: [лейкоз]}\n", "condition 'doid_x1' does not exist"),
+    ("mn", "latin: {markers: [mani, хүү]}\n", "single words in Latin letters"),
 ])
 def test_a_bad_language_file_is_refused_naming_file_and_entry(tmp_path, code, body, problem):
     with pytest.raises(ContentError) as error:
         load_languages(default_catalog(), _write(tmp_path, code, body))
     assert problem in str(error.value)
     assert f"{code}.yml" in str(error.value)
+
+
+def test_the_terminology_conditions_the_files_name_exist():
+    """A condition id of the disease terminology (doid_8692, myeloid leukemia) is checked against it here: the
+    terminology is merged after the language files are read."""
+    catalog = default_catalog()
+    known = catalog.all_conditions()
+    for code, vocabulary in catalog.languages.items():
+        missing = {term.id for term in vocabulary.terms if term.kind == "condition"} - set(known)
+        assert not missing, f"{code}: {sorted(missing)}"
 
 
 def test_the_routing_measure_has_cases_in_every_language():
