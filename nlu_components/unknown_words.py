@@ -26,6 +26,10 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+# A message that is only an email address says no intent (it answers a form's question): its parts
+# ("someone", "else", "example") are known words, and the classifier's guess from them is noise (once
+# "stop", which ended a status check), so it is treated like a message of unknown words.
+EMAIL_ONLY = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+\.?")
 VOCABULARY_FILE = "vocabulary.json"
 FALLBACK_INTENT = "nlu_fallback"
 
@@ -90,7 +94,11 @@ class UnknownWordsFallback(GraphComponent):
     def is_unknown(self, message: Message) -> bool:
         text = message.get(TEXT) or ""
         recognised_terms = [e for e in message.get(ENTITIES) or [] if e.get("extractor") == "KnowledgeTermExtractor"]
-        if not self.vocabulary or text.startswith("/") or recognised_terms:
+        if text.startswith("/") or recognised_terms:
+            return False
+        if EMAIL_ONLY.fullmatch(text.strip()):
+            return True
+        if not self.vocabulary:
             return False
         words = message_words(message)
         return len(words) >= self.config["min_words"] and not any(word in self.vocabulary for word in words)

@@ -62,3 +62,11 @@ def test_words_are_read_as_the_tokenizer_cuts_them(tmp_path):
     component.process([known, unknown])
     assert known.get(INTENT)["name"] == "stop"
     assert unknown.get(INTENT)["name"] == "nlu_fallback"
+
+
+def test_a_message_that_is_only_an_email_address_says_no_intent(tmp_path):
+    """Its parts are known words ("someone", "else"), but a guess from them once ended a status check."""
+    component = trained(tmp_path)
+    messages = component.process([parsed("go.someone.else@example.com"), parsed(" leukemia.help@my-mail.org. "),
+                                  parsed("my email is go@example.com, where should my son go")])
+    assert [m.get(INTENT)["name"] for m in messages] == ["nlu_fallback", "nlu_fallback", "stop"]
