@@ -1,9 +1,9 @@
 """Replies in the patient's language (issue #15), through the running bot.
 
 A sample of each language's held-out NLU messages (evaluation/languages_nlu.py names the files) is sent,
-each as a new conversation, and the bot's first text reply is checked to be written in the message's
-language: its language as the bot's own detector names it (languages.detection), the hospitals' cited
-English facts and "Source:" lines left aside. A reply too short to tell counts as neither right nor wrong.
+each as a new conversation, and the first line of the bot's first text reply (not a "Source:" line) is
+checked to be written in the message's language, as the bot's own detector names it
+(languages.detection). A reply too short to tell counts as neither right nor wrong.
 `make eval` runs it for our bot beside the baseline.
 """
 from __future__ import annotations
@@ -29,7 +29,7 @@ def sample_messages(per_language: int = SAMPLE_PER_LANGUAGE, seed: int = 7) -> l
 
 
 def first_reply_text(replies: list[dict[str, Any]]) -> str:
-    """The first text reply's own lines: without "Source" lines and quoted facts (lines in quotes)."""
+    """The first line of the first text reply that is not a "Source(s):" line ("" when there is none)."""
     for reply in replies:
         text = reply.get("text") or ""
         lines = [line for line in text.splitlines()

@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from evaluation import ontology_routing
+from languages import LANGUAGES
+from referrals.places import language_name
 
 CASES_DIR = Path(__file__).resolve().parent
-LANGUAGES = {"en": "English", "ko": "Korean", "ru": "Russian", "zh": "Chinese", "mn": "Mongolian", "ar": "Arabic"}
 
 
 def case_file(code: str) -> Path:
@@ -55,7 +56,7 @@ def render(figures: dict[str, dict[str, Any]], misses: bool = False) -> str:
         share = entry["accuracy"]
         versus = "" if code == "en" or english is None or share is None else \
             f"  ({100 * (share - english):+.1f} points vs English)"
-        lines.append(f"  {LANGUAGES.get(code, code):<10} {entry['right']:>3}/{entry['cases']:<3} "
+        lines.append(f"  {language_name(code):<10} {entry['right']:>3}/{entry['cases']:<3} "
                      f"{100 * share:5.1f} %{versus}")
         if misses:
             lines += [f"      MISS {m['text']!r}: condition={m['condition']!r} expected={m['expected']} "
